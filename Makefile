@@ -1,0 +1,57 @@
+# Two commands for everyone: `make run` and `make test`. Everything else is internal.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+# The test region lives apart from the demo region so `make test` never touches `make run`'s data.
+TEST_HOME := build/test-region
+
+.PHONY: run test setup lint pytest dbt-test bench lock clean
+
+run: setup
+	@if [ -z "$$(find drops -type f 2>/dev/null | head -n 1)" ]; then \
+		$(BIN)/csc generate --out drops; \
+	fi
+	$(BIN)/csc run
+
+test: setup lint pytest dbt-test
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check src tests/python scripts
+	$(BIN)/ruff format --check src tests/python scripts
+	$(BIN)/sqlfluff lint models macros tests/dbt
+
+pytest: setup
+	$(BIN)/pytest
+
+# dbt build (every model, seed and data test) on a small synthetic region of its own.
+dbt-test: setup
+	rm -rf $(TEST_HOME)
+	$(BIN)/csc --home $(TEST_HOME) generate --out $(TEST_HOME)/drops --scale 0.2 --errors
+	$(BIN)/csc --home $(TEST_HOME) run
+
+bench: setup
+	$(BIN)/python scripts/benchmark.py
+
+lock:
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet --requirement requirements.in
+	( echo '# Pinned by `make lock` from requirements.in; `make setup` installs exactly these.'; \
+	  build/lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > requirements.lock
+	rm -rf build/lock-venv
+
+clean:
+	rm -rf build published

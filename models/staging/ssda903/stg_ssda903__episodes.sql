@@ -1,0 +1,51 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'episodes') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+typed as (
+    select
+        {{ ssda903_lineage() }},
+        -- dates
+        {{ uk_date('decom') }} as episode_start_date,
+        {{ uk_date('dec') }} as episode_end_date,
+        -- codes
+        rne as reason_new_episode_code,
+        ls as legal_status_code,
+        cin as category_of_need_code,
+        place as placement_type_code,
+        place_provider as placement_provider_code,
+        rec as reason_episode_ceased_code,
+        reason_place_change as reason_place_change_code,
+        -- places
+        home_post as home_postcode_sector,
+        pl_post as placement_postcode_sector,
+        urn as placement_urn
+    from current_rows
+),
+
+final as (
+    select
+        typed.*,
+        ls_code.description as legal_status,
+        place_code.description as placement_type,
+        rec_code.description as reason_episode_ceased,
+        {{ code_is_valid('ls_code', 'typed.year_ending') }} as is_legal_status_valid,
+        {{ code_is_valid('place_code', 'typed.year_ending') }} as is_placement_type_valid,
+        typed.legal_status_code in ('V3', 'V4') as is_short_break,
+        typed.reason_episode_ceased_code is not null
+        and typed.reason_episode_ceased_code <> 'X1' as ends_period_of_care
+    from typed
+    {{ join_code('LS', 'typed.legal_status_code', 'ls_code') }}
+    {{ join_code('PLACE', 'typed.placement_type_code', 'place_code') }}
+    {{ join_code('REC', 'typed.reason_episode_ceased_code', 'rec_code') }}
+)
+
+select * from final

@@ -1,0 +1,40 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'header') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+typed as (
+    select
+        {{ ssda903_lineage() }},
+        -- attributes
+        sex as sex_code,
+        {{ uk_date('dob') }} as birth_month,
+        ethnic as ethnicity_code,
+        mother = '1' as is_mother,
+        {{ uk_date('mc_dob') }} as mothers_child_birth_month
+    from current_rows
+),
+
+final as (
+    select
+        typed.*,
+        case
+            when typed.sex_code in ('1', 'M') then 'Male'
+            when typed.sex_code in ('2', 'F') then 'Female'
+            when typed.sex_code = 'U' then 'Unknown'
+        end as sex,
+        ethnic_code.description as ethnicity,
+        {{ code_is_valid('sex_code', 'typed.year_ending') }} as is_sex_valid
+    from typed
+    {{ join_code('ETHNIC', 'typed.ethnicity_code', 'ethnic_code') }}
+    {{ join_code('SEX', 'typed.sex_code', 'sex_code') }}
+)
+
+select * from final

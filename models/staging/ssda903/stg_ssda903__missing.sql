@@ -1,0 +1,23 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'missing') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+final as (
+    select
+        {{ ssda903_lineage() }},
+        {{ uk_date('dob') }} as birth_month,
+        missing as missing_type_code,
+        {{ uk_date('mis_start') }} as missing_start_date,
+        {{ uk_date('mis_end') }} as missing_end_date
+    from current_rows
+)
+
+select * from final

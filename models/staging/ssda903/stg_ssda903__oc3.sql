@@ -1,0 +1,25 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'oc3') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+final as (
+    select
+        {{ ssda903_lineage() }},
+        {{ uk_date('dob') }} as birth_month,
+        in_touch as in_touch_code,
+        activ as activity_code,
+        accom as accommodation_code,
+        activ like 'F%' or activ like 'P%' as is_in_education_employment_training,
+        accom like '_1' as is_suitably_accommodated
+    from current_rows
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'placed_adoption') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+final as (
+    select
+        {{ ssda903_lineage() }},
+        {{ uk_date('dob') }} as birth_month,
+        {{ uk_date('date_placed') }} as decision_date,
+        {{ uk_date('date_placed_ceased') }} as decision_ceased_date,
+        reason_placed_ceased as reason_decision_ceased_code
+    from current_rows
+)
+
+select * from final

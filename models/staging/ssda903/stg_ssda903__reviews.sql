@@ -1,0 +1,22 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'reviews') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+final as (
+    select
+        {{ ssda903_lineage() }},
+        {{ uk_date('dob') }} as birth_month,
+        {{ uk_date('review') }} as review_date,
+        review_code as participation_code
+    from current_rows
+)
+
+select * from final

@@ -1,0 +1,22 @@
+with
+
+raw_rows as (
+    select * from {{ source('ssda903', 'uasc') }}
+),
+
+current_rows as (
+    select raw_rows.*
+    from raw_rows
+    {{ current_submission('raw_rows') }}
+),
+
+final as (
+    select
+        {{ ssda903_lineage() }},
+        {{ uk_date('dob') }} as birth_month,
+        sex as sex_code,
+        {{ uk_date('duc') }} as ceased_uasc_date
+    from current_rows
+)
+
+select * from final

@@ -1,0 +1,225 @@
+"""The `csc` command: one entry point for councils, the regional hub and analysts."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from csc import reference
+from csc.warehouse import Home
+
+console = Console(stderr=False, highlight=False)
+
+
+@click.group()
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder holding drops/, keys/, build/ and published/.",
+)
+@click.pass_context
+def main(ctx: click.Context, home: Path) -> None:
+    """Regional children's social care warehouse."""
+    ctx.obj = Home(home.resolve())
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where pseudonymised drops go [default: HOME/drops].",
+)
+@click.option("--seed", type=int, default=903, show_default=True)
+@click.option(
+    "--scale", type=float, default=1.0, show_default=True, help="Multiplies the number of children."
+)
+@click.option("--errors", is_flag=True, help="Inject realistic DfE rule breaches.")
+@click.option("--council", "councils", multiple=True, help="ONS code; repeat for several.")
+@click.pass_obj
+def generate(
+    home: Home, out: Path | None, seed: int, scale: float, errors: bool, councils: tuple[str, ...]
+) -> None:
+    """Write a synthetic region: council extracts, then pseudonymised drops."""
+    from csc import generate as generator
+    from csc import pseudonymise as privacy
+
+    out = out or home.drops
+    started = time.perf_counter()
+    raw = home.council_systems
+    written = generator.generate_region(
+        raw, seed=seed, scale=scale, errors=errors, councils=list(councils) or None
+    )
+    console.print(f"generated {len(written)} council extract files under {raw}")
+    dropped = 0
+    for council in sorted({p.relative_to(raw).parts[0] for p in written}):
+        key = privacy.ensure_key(home.key_file(council))
+        for result in privacy.pseudonymise_tree(raw / council, out / council, key):
+            if result.dest is None:
+                raise click.ClickException(result.message)
+            dropped += 1
+    console.print(
+        f"pseudonymised {dropped} files into {out} with each council's key from {home.keys} "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, path_type=Path))
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--la", "la_code", required=True, help="The council's ONS code.")
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The council's secret key (hex); created if it does not exist.",
+)
+def pseudonymise(src: Path, dest: Path, la_code: str, key_file: Path) -> None:
+    """Pseudonymise a council's SSDA903 extract (a file or a folder) before dropping it."""
+    from csc import pseudonymise as privacy
+
+    if la_code not in reference.councils():
+        raise click.BadParameter(f"{la_code} is not a council of the region", param_hint="--la")
+    key = privacy.ensure_key(key_file)
+    refused = 0
+    for result in privacy.pseudonymise_tree(src, dest, key):
+        if result.dest is None:
+            refused += 1
+            console.print(f"[red]refused[/red] {result.message}")
+        else:
+            console.print(f"{result.source} -> {result.dest} ({result.kind}, {result.rows} rows)")
+    if refused:
+        sys.exit(1)
+
+
+def _progress() -> tuple[Progress, object]:
+    bar = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, update
+
+
+def _print_load(report) -> None:
+    from csc import load as loader
+
+    table = Table(title=f"load {report.load_id}: {report.files_seen} files in drops/")
+    for column in (
+        "council",
+        "new files",
+        "loaded",
+        "superseded",
+        "duplicate",
+        "quarantined",
+        "warnings",
+        "rows",
+    ):
+        table.add_column(column, justify="right" if column != "council" else "left")
+    councils = sorted({d.la_code or "?" for d in report.new})
+    for council in councils:
+        mine = [d for d in report.new if (d.la_code or "?") == council]
+        name = reference.councils()[council].la_name if council in reference.councils() else "?"
+        table.add_row(
+            f"{council} {name}",
+            str(len(mine)),
+            *(
+                str(sum(d.status == s for d in mine))
+                for s in (loader.LOADED, loader.SUPERSEDED, loader.DUPLICATE, loader.QUARANTINED)
+            ),
+            str(sum(len(d.warnings) for d in mine)),
+            str(sum(d.rows for d in mine if d.status in (loader.LOADED, loader.SUPERSEDED))),
+        )
+    if councils:
+        console.print(table)
+    else:
+        console.print(f"no new files among {report.files_seen} in drops/")
+    for drop in report.by_status(loader.QUARANTINED):
+        console.print(f"[bold red]QUARANTINED[/bold red] drops/{drop.rel}")
+        for line in describe(drop.critical):
+            console.print(f"  {line}")
+    if report.data_docs:
+        console.print(f"Great Expectations Data Docs: {report.data_docs}")
+
+
+def describe(failures) -> list[str]:
+    """One line per rule: the rule, what it means, and the rows that break it."""
+    grouped: dict[str, list] = {}
+    for failure in failures:
+        grouped.setdefault(failure.rule_id, []).append(failure)
+    lines = []
+    for rule_id, items in grouped.items():
+        rows = [f"row {f.row}" + (f" ({f.values})" if f.values else "") for f in items if f.row]
+        shown = "; ".join(rows[:5]) + (f"; and {len(rows) - 5} more rows" if len(rows) > 5 else "")
+        lines.append(
+            f"[{items[0].severity}] {rule_id}: {items[0].text}" + (f" - {shown}" if shown else "")
+        )
+    return lines
+
+
+@main.command()
+@click.pass_obj
+def load(home: Home) -> None:
+    """Check every new file in drops/ and load those that pass."""
+    from csc import load as loader
+
+    bar, update = _progress()
+    with bar:
+        report = loader.load(home, progress=update)
+    _print_load(report)
+
+
+@main.command()
+@click.pass_obj
+def build(home: Home) -> None:
+    """Run `dbt build` (every model, seed and test) into the private warehouse file."""
+    from csc import build as builder
+
+    builder.dbt_build(home)
+
+
+@main.command()
+@click.pass_obj
+def publish(home: Home) -> None:
+    """Publish a read-only copy of the warehouse for analysts."""
+    from csc import publish as publisher
+
+    path = publisher.publish(home)
+    console.print(f"published {path}")
+
+
+@main.command()
+@click.pass_obj
+def run(home: Home) -> None:
+    """Load new drops, build the warehouse with dbt, publish it."""
+    from csc import build as builder
+    from csc import load as loader
+    from csc import publish as publisher
+
+    started = time.perf_counter()
+    bar, update = _progress()
+    with bar:
+        report = loader.load(home, progress=update)
+    _print_load(report)
+    builder.dbt_build(home)
+    path = publisher.publish(home)
+    console.print(f"published {path} ({time.perf_counter() - started:.1f}s)")

@@ -1,0 +1,193 @@
+"""Great Expectations on every new file, one run per table for all new files together.
+
+DuckDB prepares one frame per table holding every new file of that table (the file is a
+column, `_file`, and the row a council sees in a spreadsheet is `_row`), with the derived
+columns the rules need. One Great Expectations run checks the whole frame, and the failing
+rows are split back by file. Data Docs are written for every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from csc import rules as rulebook
+
+FAR_FUTURE = "2200-01-01"
+INDEX_COLUMNS = ["_file", "_row"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    rule_id: str
+    severity: str
+    text: str
+    row: int | None = None
+    child: str | None = None
+    values: str = ""
+
+
+def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:
+    """SQL over the batch table adding the derived columns the rules read.
+
+    `header_rows` is a relation of (_la_code, _reference_date, CHILD, DOB) holding the Header
+    rows of every drop concerned, used to check episodes against their Header.
+    """
+    spec = rulebook.TABLE_RULES[kind]
+    derived = [f'try_strptime("{c}", \'%d/%m/%Y\')::date as "{c}__date"' for c in spec.dates]
+    derived += [f'cast(_year_ending as varchar) || \':\' || "{c}" as "{c}__yc"' for c in spec.coded]
+    derived.append("make_date(_year_ending - 1, 4, 1) as _year_start")
+    if kind == "oc2":
+        derived.append('try_cast("SDQ_SCORE" as integer) as "SDQ_SCORE__int"')
+    base = f"select b.*, {', '.join(derived)} from {batch} as b"
+    if kind == "episodes":
+        header_join = ""
+        in_header = "cast(null as boolean)"
+        dob = "cast(null as date)"
+        if header_rows:
+            header_join = f"""
+            left join (
+                select distinct _la_code, _reference_date from {header_rows}
+            ) as d on d._la_code = p._la_code and d._reference_date = p._reference_date
+            left join (
+                select _la_code, _reference_date, "CHILD",
+                    min(try_strptime("DOB", '%d/%m/%Y')::date) as dob
+                from {header_rows} group by all
+            ) as h on h._la_code = p._la_code and h._reference_date = p._reference_date
+                and h."CHILD" = p."CHILD"
+            """
+            in_header = 'case when d._la_code is null then null else h."CHILD" is not null end'
+            dob = "h.dob"
+        return f"""
+        with p as ({base})
+        select p.*,
+            lag("DEC__date") over w as _prev_dec,
+            lead("DECOM__date") over w as _next_decom,
+            coalesce("DEC__date", date '{FAR_FUTURE}') as _dec_or_open,
+            date_diff('day', "DECOM__date", "DEC__date") as _days,
+            {in_header} as _in_header,
+            {dob} as _dob
+        from p {header_join}
+        window w as (partition by p._file, p."CHILD" order by "DECOM__date", p._row)
+        order by p._file, p._row
+        """
+    if kind == "missing":
+        return f"""
+        with p as ({base})
+        select p.*,
+            lead("MIS_START__date") over w as _next_start,
+            coalesce("MIS_END__date", date '{FAR_FUTURE}') as _end_or_open
+        from p
+        window w as (partition by _file, "CHILD" order by "MIS_START__date", _row)
+        order by _file, _row
+        """
+    return base + " order by _file, _row"
+
+
+def _as_datetime(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+class Validator:
+    """One ephemeral Great Expectations context for a load run."""
+
+    def __init__(self, data_docs: Path | None = None) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.data_docs = data_docs
+        if data_docs is not None:
+            self.context.add_data_docs_site(
+                site_name="council_checks",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(data_docs),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        self.source = self.context.data_sources.add_pandas("council_drops")
+        self.validated = 0
+
+    def suite(self, kind: str):
+        gx = self._gx
+        expectations = []
+        for rule in rulebook.rules_for(kind):
+            expectation = rule.expectation()
+            for bound in ("min_value", "max_value"):
+                value = getattr(expectation, bound, None)
+                if isinstance(value, str):
+                    setattr(expectation, bound, _as_datetime(value))
+            expectations.append(expectation)
+        return self.context.suites.add(
+            gx.ExpectationSuite(name=f"ssda903_{kind}", expectations=expectations)
+        )
+
+    def validate(self, kind: str, frame: pd.DataFrame) -> list[Failure]:
+        """Run the table's suite over every new file at once; failures come back per file."""
+        gx = self._gx
+        rules = {rule.id: rule for rule in rulebook.rules_for(kind)}
+        batch = self.source.add_dataframe_asset(
+            f"ssda903_{kind}"
+        ).add_batch_definition_whole_dataframe("new files")
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"ssda903_{kind}", data=batch, suite=self.suite(kind))
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": INDEX_COLUMNS,
+                "return_unexpected_index_query": False,
+            },
+        )
+        self.validated += 1
+        keyed = frame.set_index(INDEX_COLUMNS)
+        failures: list[Failure] = []
+        for item in result.results:
+            rule = rules[item.expectation_config.meta["rule"]]
+            if item.exception_info and item.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"rule {rule.id} could not run: {item.exception_info.get('exception_message')}"
+                )
+            if item.success:
+                continue
+            index = item.result.get("unexpected_index_list") or []
+            keys = [(entry["_file"], int(entry["_row"])) for entry in index]
+            if not keys:
+                continue
+            shown = [c for c in rule.columns if c in keyed.columns]
+            wanted = ["CHILD", *[c for c in shown if c != "CHILD"]]
+            rows = keyed.loc[keys, wanted]
+            for (file, row), values in zip(keys, rows.itertuples(index=False), strict=True):
+                record = dict(zip(wanted, values, strict=True))
+                failing = ", ".join(f"{c}={'' if pd.isna(record[c]) else record[c]}" for c in shown)
+                failures.append(
+                    Failure(
+                        file=file,
+                        rule_id=rule.id,
+                        severity=rule.severity,
+                        text=rule.description,
+                        row=row,
+                        child=None if pd.isna(record["CHILD"]) else record["CHILD"],
+                        values=failing,
+                    )
+                )
+        return failures
+
+    def build_docs(self) -> Path | None:
+        if self.data_docs is None or not self.validated:
+            return None
+        self.context.build_data_docs()
+        return self.data_docs / "index.html"

@@ -1,0 +1,150 @@
+"""Where things live for one home folder, and the raw schema the loader writes.
+
+A home folder holds `drops/` (what councils send), `keys/` (demo council keys),
+`build/` (the private warehouse file and working files) and `published/` (read-only
+copies for analysts). `make run` uses the repository itself as home; `make test` uses a
+home of its own under `build/test-region`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from csc import reference
+
+RAW_SCHEMA = "raw"
+META_COLUMNS = (
+    "_la_code",
+    "_reference_date",
+    "_collection_year",
+    "_load_id",
+    "_source_file",
+    "_file_sha256",
+    "_row_number",
+)
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @property
+    def drops(self) -> Path:
+        return self.root / "drops"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def council_systems(self) -> Path:
+        """Identifiable synthetic extracts, as the councils' own systems hold them."""
+        return self.build / "council_systems"
+
+    @property
+    def warehouse(self) -> Path:
+        """The private build file: never handed out."""
+        return self.build / "warehouse.duckdb"
+
+    @property
+    def work(self) -> Path:
+        return self.build / "work"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.published / "data_docs"
+
+    def key_file(self, la_code: str) -> Path:
+        return self.keys / f"{la_code}.key"
+
+
+def raw_table(kind: str) -> str:
+    """Raw tables keep the DfE column names, in lower case so every engine reads them unquoted."""
+    return f"{RAW_SCHEMA}.ssda903_{kind}"
+
+
+MANIFEST_DDL = f"""
+create table if not exists {RAW_SCHEMA}.load_manifest (
+    file_id varchar primary key,
+    la_code varchar,
+    reference_date date,
+    collection_year varchar,
+    kind varchar,
+    path varchar not null,
+    sha256 varchar not null,
+    bytes bigint,
+    rows bigint,
+    encoding varchar,
+    status varchar not null,
+    critical_failures bigint,
+    warning_failures bigint,
+    message varchar,
+    load_id varchar not null,
+    first_seen_at timestamp not null,
+    loaded_at timestamp,
+    status_changed_at timestamp
+);
+create table if not exists {RAW_SCHEMA}.load_failures (
+    file_id varchar not null,
+    path varchar not null,
+    la_code varchar,
+    reference_date date,
+    kind varchar,
+    rule_id varchar not null,
+    severity varchar not null,
+    row_number bigint,
+    child varchar,
+    failing_values varchar,
+    message varchar not null,
+    load_id varchar not null
+);
+create table if not exists {RAW_SCHEMA}.file_stats (
+    path varchar primary key,
+    bytes bigint not null,
+    mtime double not null,
+    sha256 varchar not null
+);
+create table if not exists {RAW_SCHEMA}.load_runs (
+    load_id varchar primary key,
+    started_at timestamp not null,
+    finished_at timestamp,
+    files_seen bigint,
+    files_new bigint,
+    files_loaded bigint,
+    files_quarantined bigint,
+    files_duplicate bigint,
+    rows_loaded bigint
+);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute(MANIFEST_DDL)
+    for kind, spec in reference.tables().items():
+        columns = ", ".join(f"{c.lower()} varchar" for c in spec.columns)
+        con.execute(
+            f"create table if not exists {raw_table(kind)} ({columns}, "
+            "_la_code varchar not null, _reference_date date not null, "
+            "_collection_year varchar not null, _load_id varchar not null, "
+            "_source_file varchar not null, _file_sha256 varchar not null, "
+            "_row_number bigint not null)"
+        )
+
+
+def connect(home: Home) -> duckdb.DuckDBPyConnection:
+    home.build.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(home.warehouse))
+    ensure_schema(con)
+    return con
