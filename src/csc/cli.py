@@ -223,3 +223,7 @@ def run(home: Home) -> None:
     builder.dbt_build(home)
     path = publisher.publish(home)
     console.print(f"published {path} ({time.perf_counter() - started:.1f}s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -251,8 +251,8 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
             """
         )
         for path, line, message in con.sql(
-            f"select s.file_path, e.line, e.error_message from rejects_{number} e "
-            f"join rejects_scan_{number} s using (scan_id, file_id) order by all"
+            f"select s.file_path, e.line, min(e.error_message) from rejects_{number} e "
+            f"join rejects_scan_{number} s using (scan_id, file_id) group by all order by all"
         ).fetchall():
             by_read[path].fail(
                 "structure.unreadable_row",
@@ -355,10 +355,11 @@ def _load(
     try:
         files_seen, new = scan(home, con, progress)
         report = LoadReport(load_id, files_seen, new)
+        # A re-drop is the same bytes for the same council and collection year.
         previous = {
-            (la, sha): path
-            for la, sha, path in con.sql(
-                "select la_code, sha256, min(path) from raw.load_manifest "
+            (la, year, sha): path
+            for la, year, sha, path in con.sql(
+                "select la_code, collection_year, sha256, min(path) from raw.load_manifest "
                 "where status in ('loaded', 'superseded') group by all"
             ).fetchall()
         }
@@ -366,7 +367,7 @@ def _load(
         readable: list[DropFile] = []
         for done, drop in enumerate(new, 1):
             place(drop)
-            same = previous.get((drop.la_code, drop.sha256))
+            same = previous.get((drop.la_code, drop.collection_year, drop.sha256))
             if same and not drop.critical:
                 drop.status = DUPLICATE
                 drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
@@ -376,7 +377,7 @@ def _load(
             if drop.critical:
                 drop.status = QUARANTINED
             else:
-                previous[(drop.la_code, drop.sha256)] = drop.rel
+                previous[(drop.la_code, drop.collection_year, drop.sha256)] = drop.rel
                 readable.append(drop)
             progress("recognise", done, len(new))
 

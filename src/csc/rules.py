@@ -10,7 +10,8 @@ Two severities:
 Each rule has a stable id (`<table>.<what>`), a sentence a council data lead can act on,
 and the Great Expectations expectation that checks it. Expectations run on a frame that
 DuckDB prepares (see `validate.py`): the file's own columns as text, plus derived columns
-named `<COLUMN>__date` (the parsed date), `<COLUMN>__yc` (`<year ending>:<code>`, to check a
+named `<COLUMN>__date` (the parsed date), `<COLUMN>__shaped` (written dd/mm/YYYY),
+`<COLUMN>__year`, `<COLUMN>__yc` (`<year ending>:<code>`, to check a
 code against the codes valid in that collection year) and a few cross-row helpers for
 episodes (`_prev_dec`, `_next_decom`, `_in_header`, `_dob`).
 """
@@ -31,8 +32,8 @@ WARNING = "warning"
 DATE_FORMAT = r"^\d{2}/\d{2}/\d{4}$"
 FIRST_OF_MONTH = r"^01/\d{2}/\d{4}$"
 FULL_POSTCODE = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"
-EARLIEST_DATE = "1980-01-01"
-LATEST_DATE = "2100-01-01"
+EARLIEST_YEAR = 1980
+LATEST_YEAR = 2100
 CONTINUATION_RNE = '["L", "P", "T", "U", "B"]'
 TEMPORARY_PLACES = '["T0", "T1", "T2", "T3", "T4"]'
 YEARS = range(2010, 2041)
@@ -66,6 +67,7 @@ class TableRules:
     key: tuple[str, ...] = ("CHILD",)
     postcodes: tuple[str, ...] = ()
     future_ok: tuple[str, ...] = ()  # dates that may lie after the reference date
+    identifiers: tuple[str, ...] = ()  # direct identifiers: must arrive blank
 
 
 TABLE_RULES: dict[str, TableRules] = {
@@ -76,6 +78,7 @@ TABLE_RULES: dict[str, TableRules] = {
         expected=("SEX", "ETHNIC"),
         shapes={"SEX": r"^[12MFU]$", "ETHNIC": r"^[A-Z]{4}$", "MOTHER": r"^[01]$"},
         coded=("SEX", "ETHNIC", "MOTHER"),
+        identifiers=("UPN",),
     ),
     "episodes": TableRules(
         dates=("DECOM", "DEC"),
@@ -214,7 +217,7 @@ def _generic_rules(table: str, spec: TableRules) -> list[Rule]:
                 gxe.ExpectColumnValuesToNotBeNull,
                 {
                     "column": f"{column}__date",
-                    "row_condition": f"{column}.notnull()",
+                    "row_condition": f"{column}__shaped == True",
                     "condition_parser": "pandas",
                 },
                 (column,),
@@ -222,12 +225,12 @@ def _generic_rules(table: str, spec: TableRules) -> list[Rule]:
             Rule(
                 f"{label}.{column.lower()}_out_of_range",
                 CRITICAL,
-                f"{column} is outside the plausible range {EARLIEST_DATE} to {LATEST_DATE}",
+                f"{column} is outside the plausible years {EARLIEST_YEAR} to {LATEST_YEAR}",
                 gxe.ExpectColumnValuesToBeBetween,
                 {
-                    "column": f"{column}__date",
-                    "min_value": EARLIEST_DATE,
-                    "max_value": LATEST_DATE,
+                    "column": f"{column}__year",
+                    "min_value": EARLIEST_YEAR,
+                    "max_value": LATEST_YEAR,
                 },
                 (column,),
             ),
@@ -241,6 +244,17 @@ def _generic_rules(table: str, spec: TableRules) -> list[Rule]:
                 "first of the month",
                 gxe.ExpectColumnValuesToMatchRegex,
                 {"column": column, "regex": FIRST_OF_MONTH},
+                (column,),
+            )
+        )
+    for column in spec.identifiers:
+        rules.append(
+            Rule(
+                f"{label}.{column.lower()}_present",
+                CRITICAL,
+                f"{column} is a direct identifier and must be blank: `csc pseudonymise` removes it",
+                gxe.ExpectColumnValuesToBeNull,
+                {"column": column},
                 (column,),
             )
         )

@@ -8,7 +8,6 @@ rows are split back by file. Data Docs are written for every run.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,11 @@ def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:
     """
     spec = rulebook.TABLE_RULES[kind]
     derived = [f'try_strptime("{c}", \'%d/%m/%Y\')::date as "{c}__date"' for c in spec.dates]
+    derived += [
+        f'regexp_full_match("{c}", \'{rulebook.DATE_FORMAT[1:-1]}\') as "{c}__shaped"'
+        for c in spec.dates
+    ]
+    derived += [f'year(try_strptime("{c}", \'%d/%m/%Y\')) as "{c}__year"' for c in spec.dates]
     derived += [f'cast(_year_ending as varchar) || \':\' || "{c}" as "{c}__yc"' for c in spec.coded]
     derived.append("make_date(_year_ending - 1, 4, 1) as _year_start")
     if kind == "oc2":
@@ -89,8 +93,16 @@ def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:
     return base + " order by _file, _row"
 
 
-def _as_datetime(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
+def _raised(info: dict | None) -> str | None:
+    """The message of an exception an expectation raised, however GX nests it."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") or "error" if info["raised_exception"] else None
+    for value in info.values():
+        if isinstance(value, dict) and (message := _raised(value)):
+            return message
+    return None
 
 
 class Validator:
@@ -122,14 +134,7 @@ class Validator:
 
     def suite(self, kind: str):
         gx = self._gx
-        expectations = []
-        for rule in rulebook.rules_for(kind):
-            expectation = rule.expectation()
-            for bound in ("min_value", "max_value"):
-                value = getattr(expectation, bound, None)
-                if isinstance(value, str):
-                    setattr(expectation, bound, _as_datetime(value))
-            expectations.append(expectation)
+        expectations = [rule.expectation() for rule in rulebook.rules_for(kind)]
         return self.context.suites.add(
             gx.ExpectationSuite(name=f"ssda903_{kind}", expectations=expectations)
         )
@@ -157,10 +162,9 @@ class Validator:
         failures: list[Failure] = []
         for item in result.results:
             rule = rules[item.expectation_config.meta["rule"]]
-            if item.exception_info and item.exception_info.get("raised_exception"):
-                raise RuntimeError(
-                    f"rule {rule.id} could not run: {item.exception_info.get('exception_message')}"
-                )
+            error = _raised(item.exception_info)
+            if error:
+                raise RuntimeError(f"rule {rule.id} could not run: {error}")
             if item.success:
                 continue
             index = item.result.get("unexpected_index_list") or []

@@ -1,0 +1,93 @@
+"""Helpers that build small, hand-made drops for the loader tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csc.pseudonymise import token
+from csc.warehouse import Home
+
+KEY = bytes.fromhex("11" * 32)
+COUNCIL = "E06000036"
+REFERENCE_DATE = "2024-03-31"
+
+HEADER_COLUMNS = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
+EPISODE_COLUMNS = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+)
+
+
+def child(number: int) -> str:
+    return token(KEY, str(number))
+
+
+def header_text(children: range = range(1, 4)) -> str:
+    rows = [f"{child(n)},{1 + n % 2},01/0{1 + n % 9}/2012,WBRI,,," for n in children]
+    return "\n".join([HEADER_COLUMNS, *rows]) + "\n"
+
+
+def episode_rows(children: range = range(1, 4)) -> list[str]:
+    return [f"{child(n)},01/05/2023,S,C2,N1,U6,PR1,,,,RG12 1,RG12 2,XXXXXXX" for n in children]
+
+
+def episodes_text(rows: list[str] | None = None, columns: str = EPISODE_COLUMNS) -> str:
+    return "\n".join([columns, *(episode_rows() if rows is None else rows)]) + "\n"
+
+
+class Region:
+    """A home folder with drops written by the test."""
+
+    def __init__(self, root: Path) -> None:
+        self.home = Home(root)
+
+    def drop(
+        self,
+        name: str,
+        content: str | bytes,
+        council: str = COUNCIL,
+        reference_date: str = REFERENCE_DATE,
+    ) -> Path:
+        path = self.home.drops / council / reference_date / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8", newline="")
+        else:
+            path.write_bytes(content)
+        return path
+
+    def load(self):
+        from csc.load import load
+
+        return load(self.home, data_docs=False)
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        con = duckdb.connect(str(self.home.warehouse), read_only=True)
+        try:
+            return con.sql(sql, params=list(params) or None).fetchall()
+        finally:
+            con.close()
+
+    def status(self, name: str) -> str:
+        rows = self.query(
+            "select status from raw.load_manifest where path like ? or path = ? "
+            "order by first_seen_at",
+            f"%/{name}",
+            name,
+        )
+        return rows[-1][0]
+
+    def failures(self, name: str) -> list[tuple]:
+        return self.query(
+            "select rule_id, severity, row_number, message from raw.load_failures "
+            "where path like ? or path = ? order by rule_id, row_number",
+            f"%/{name}",
+            name,
+        )
+
+
+@pytest.fixture
+def region(tmp_path: Path) -> Region:
+    return Region(tmp_path)
