@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
+
 from conftest import EPISODE_COLUMNS, child, episode_rows, episodes_text, header_text
 
 
@@ -55,7 +56,8 @@ def test_extra_column_is_ignored_with_a_warning(region):
     columns = [
         c
         for (c,) in region.query(
-            "select column_name from information_schema.columns where table_name = 'ssda903_episodes'"
+            "select column_name from information_schema.columns "
+            "where table_name = 'ssda903_episodes'"
         )
     ]
     assert "name" not in columns

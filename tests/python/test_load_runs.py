@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import EPISODE_COLUMNS, Region, episode_rows, episodes_text, header_text
 
+from conftest import EPISODE_COLUMNS, Region, episode_rows, episodes_text, header_text
 from csc import load as loader
 
 
