@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -55,12 +56,13 @@ def generate(
     out = out or home.drops
     started = time.perf_counter()
     raw = home.council_systems
+    shutil.rmtree(raw, ignore_errors=True)
     written = generator.generate_region(
         raw, seed=seed, scale=scale, errors=errors, councils=list(councils) or None
     )
     console.print(f"generated {len(written)} council extract files under {raw}")
     dropped = 0
-    for council in sorted({p.relative_to(raw).parts[0] for p in written}):
+    for council in sorted(p.name for p in raw.iterdir() if p.name in reference.councils()):
         key = privacy.ensure_key(home.key_file(council))
         for result in privacy.pseudonymise_tree(raw / council, out / council, key):
             if result.dest is None:

@@ -126,7 +126,11 @@ def scan(
             new.append(DropFile(path, rel, sha, info.st_size, info.st_mtime))
         progress("scan", done, len(paths))
     if fresh_stats:
-        con.executemany("insert or replace into raw.file_stats values (?, ?, ?, ?)", fresh_stats)
+        con.execute(
+            "delete from raw.file_stats where path in (select unnest(?))",
+            [[row[0] for row in fresh_stats]],
+        )
+        _append(con, "raw.file_stats", fresh_stats)
     return len(paths), new
 
 

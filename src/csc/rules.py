@@ -18,7 +18,8 @@ episodes (`_prev_dec`, `_next_decom`, `_in_header`, `_dob`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import great_expectations.expectations as gxe
@@ -47,6 +48,26 @@ class Rule:
     build: Callable[..., gxe.Expectation]
     kwargs: dict = field(default_factory=dict)
     columns: tuple[str, ...] = ()  # the file's columns a failing row is reported with
+
+    @property
+    def group(self) -> str:
+        """The column a rule is about; rules across rows (sequences, keys) form their own.
+
+        Each group is one expectation suite, run on a frame holding only the group's
+        columns, which keeps Great Expectations' per-expectation copies small.
+        """
+        first = self.kwargs.get("column") or self.kwargs.get("column_A")
+        if first is None or first.startswith("_") or self.kwargs.get("column_B", "x")[0] == "_":
+            return "across_rows"
+        return first.split("__")[0].lower()
+
+    def reads(self, available: Collection[str]) -> set[str]:
+        """The frame columns the expectation reads, row condition included."""
+        names = {self.kwargs.get(k) for k in ("column", "column_A", "column_B")}
+        names.update(self.kwargs.get("column_list", ()))
+        condition = self.kwargs.get("row_condition", "")
+        names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+        return {n for n in names if n in available}
 
     def expectation(self) -> gxe.Expectation:
         return self.build(
@@ -159,12 +180,12 @@ TABLE_RULES: dict[str, TableRules] = {
 }
 
 
-def valid_year_codes(field_name: str) -> list[str]:
-    """Every `<year ending>:<code>` pair that the code list allows."""
-    return [f"{year}:{code}" for year in YEARS for code in reference.codes(field_name, year)]
+def valid_year_codes(field_name: str, years: Iterable[int]) -> list[str]:
+    """Every `<year ending>:<code>` pair that the code list allows in those years."""
+    return [f"{year}:{code}" for year in years for code in reference.codes(field_name, year)]
 
 
-def _generic_rules(table: str, spec: TableRules) -> list[Rule]:
+def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Rule]:
     rules: list[Rule] = []
     label = table
 
@@ -298,7 +319,7 @@ def _generic_rules(table: str, spec: TableRules) -> list[Rule]:
                 WARNING,
                 f"{column} is not a code valid in this collection year",
                 gxe.ExpectColumnValuesToBeInSet,
-                {"column": f"{column}__yc", "value_set": valid_year_codes(column)},
+                {"column": f"{column}__yc", "value_set": valid_year_codes(column, years)},
                 (column,),
             )
         )
@@ -554,6 +575,7 @@ def _table_specific_rules(table: str) -> list[Rule]:
     return []
 
 
-def rules_for(table: str) -> list[Rule]:
+def rules_for(table: str, years: Iterable[int] = YEARS) -> list[Rule]:
+    """The table's rules; code lists are limited to the collection years being checked."""
     spec = TABLE_RULES[table]
-    return _generic_rules(table, spec) + _table_specific_rules(table)
+    return _generic_rules(table, spec, sorted(set(years))) + _table_specific_rules(table)

@@ -9,6 +9,7 @@ rows are split back by file. Data Docs are written for every run.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,31 @@ def _raised(info: dict | None) -> str | None:
     return None
 
 
+def _failures(
+    rule: rulebook.Rule, keys: list[tuple[str, int]], keyed: pd.DataFrame
+) -> list[Failure]:
+    """One failure per failing row, with the values a council needs to find and fix it."""
+    shown = [c for c in rule.columns if c in keyed.columns]
+    wanted = ["CHILD", *[c for c in shown if c != "CHILD"]]
+    out = []
+    for (file, row), values in zip(
+        keys, keyed.loc[keys, wanted].itertuples(index=False), strict=True
+    ):
+        record = dict(zip(wanted, values, strict=True))
+        out.append(
+            Failure(
+                file=file,
+                rule_id=rule.id,
+                severity=rule.severity,
+                text=rule.description,
+                row=row,
+                child=None if pd.isna(record["CHILD"]) else record["CHILD"],
+                values=", ".join(f"{c}={'' if pd.isna(record[c]) else record[c]}" for c in shown),
+            )
+        )
+    return out
+
+
 class Validator:
     """One ephemeral Great Expectations context for a load run."""
 
@@ -132,24 +158,46 @@ class Validator:
         self.source = self.context.data_sources.add_pandas("council_drops")
         self.validated = 0
 
-    def suite(self, kind: str):
-        gx = self._gx
-        expectations = [rule.expectation() for rule in rulebook.rules_for(kind)]
-        return self.context.suites.add(
-            gx.ExpectationSuite(name=f"ssda903_{kind}", expectations=expectations)
-        )
-
     def validate(self, kind: str, frame: pd.DataFrame) -> list[Failure]:
-        """Run the table's suite over every new file at once; failures come back per file."""
+        """Run the table's suites over every new file at once; failures come back per file.
+
+        The table's rules are split into one suite per column they check (and one for rules
+        across rows), each run on a frame of only the columns it reads.
+        """
+        years = [int(y) for y in frame["_year_ending"].dropna().unique()] or [2000]
+        groups: dict[str, list[rulebook.Rule]] = defaultdict(list)
+        for rule in rulebook.rules_for(kind, years):
+            groups[rule.group].append(rule)
+        keyed = frame.set_index(INDEX_COLUMNS)
+        failures: list[Failure] = []
+        for group, rules in groups.items():
+            columns = set(INDEX_COLUMNS).union(*(rule.reads(frame.columns) for rule in rules))
+            result = self._run(f"ssda903_{kind}.{group}", rules, frame[sorted(columns)])
+            by_id = {rule.id: rule for rule in rules}
+            for item in result.results:
+                rule = by_id[item.expectation_config.meta["rule"]]
+                error = _raised(item.exception_info)
+                if error:
+                    raise RuntimeError(f"rule {rule.id} could not run: {error}")
+                if not item.success:
+                    index = item.result.get("unexpected_index_list") or []
+                    keys = [(entry["_file"], int(entry["_row"])) for entry in index]
+                    failures.extend(_failures(rule, keys, keyed))
+        return failures
+
+    def _run(self, name: str, rules: list[rulebook.Rule], frame: pd.DataFrame):
         gx = self._gx
-        rules = {rule.id: rule for rule in rulebook.rules_for(kind)}
-        batch = self.source.add_dataframe_asset(
-            f"ssda903_{kind}"
-        ).add_batch_definition_whole_dataframe("new files")
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"ssda903_{kind}", data=batch, suite=self.suite(kind))
+        suite = self.context.suites.add(
+            gx.ExpectationSuite(name=name, expectations=[rule.expectation() for rule in rules])
         )
-        result = definition.run(
+        batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
+            "new files"
+        )
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        self.validated += 1
+        return definition.run(
             batch_parameters={"dataframe": frame},
             result_format={
                 "result_format": "COMPLETE",
@@ -157,38 +205,6 @@ class Validator:
                 "return_unexpected_index_query": False,
             },
         )
-        self.validated += 1
-        keyed = frame.set_index(INDEX_COLUMNS)
-        failures: list[Failure] = []
-        for item in result.results:
-            rule = rules[item.expectation_config.meta["rule"]]
-            error = _raised(item.exception_info)
-            if error:
-                raise RuntimeError(f"rule {rule.id} could not run: {error}")
-            if item.success:
-                continue
-            index = item.result.get("unexpected_index_list") or []
-            keys = [(entry["_file"], int(entry["_row"])) for entry in index]
-            if not keys:
-                continue
-            shown = [c for c in rule.columns if c in keyed.columns]
-            wanted = ["CHILD", *[c for c in shown if c != "CHILD"]]
-            rows = keyed.loc[keys, wanted]
-            for (file, row), values in zip(keys, rows.itertuples(index=False), strict=True):
-                record = dict(zip(wanted, values, strict=True))
-                failing = ", ".join(f"{c}={'' if pd.isna(record[c]) else record[c]}" for c in shown)
-                failures.append(
-                    Failure(
-                        file=file,
-                        rule_id=rule.id,
-                        severity=rule.severity,
-                        text=rule.description,
-                        row=row,
-                        child=None if pd.isna(record["CHILD"]) else record["CHILD"],
-                        values=failing,
-                    )
-                )
-        return failures
 
     def build_docs(self) -> Path | None:
         if self.data_docs is None or not self.validated:
