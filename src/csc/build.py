@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import click
 
@@ -26,13 +28,17 @@ def dbt_args(home: Home, command: str, *extra: str) -> list[str]:
 
 
 def dbt(home: Home, command: str, *extra: str) -> None:
-    """Invoke dbt in this process (no second interpreter start) and fail loudly."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ["CSC_WAREHOUSE"] = str(home.warehouse)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    result = dbtRunner().invoke(dbt_args(home, command, *extra))
-    if not result.success:
+    """Run dbt in its own process, so the warehouse file is released when it ends."""
+    env = {
+        **os.environ,
+        "CSC_WAREHOUSE": str(home.warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    launcher = "from dbt.cli.main import cli; cli()"
+    done = subprocess.run(
+        [sys.executable, "-c", launcher, *dbt_args(home, command, *extra)], env=env, check=False
+    )
+    if done.returncode != 0:
         raise click.ClickException(f"dbt {command} failed; see {home.build / 'dbt_logs'}")
 
 

@@ -15,7 +15,9 @@ from rich.table import Table
 from csc import reference
 from csc.warehouse import Home
 
-console = Console(stderr=False, highlight=False)
+console = Console(highlight=False)
+if not console.is_terminal:
+    console = Console(highlight=False, width=120)
 
 
 @click.group()

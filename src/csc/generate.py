@@ -1761,13 +1761,17 @@ class Injector:
         return "episodes", child
 
     def overlapping_missing(self) -> tuple[str, str] | None:
-        rows = [r for r in self.tables["missing"] if r[4] and r[4] != r[3]]
+        # The new period starts strictly inside an earlier one (a start on the day the
+        # earlier one ended is a new period, not an overlap).
+        rows = [
+            r for r in self.tables["missing"] if r[4] and (_parse(r[4]) - _parse(r[3])).days >= 2
+        ]
         child = self._take(self._free(r[0] for r in rows))
         if child is None:
             return None
         row = next(r for r in rows if r[0] == child)
         began, back = _parse(row[3]), _parse(row[4])
-        start = began + days(_between(self.rng, 1, (back - began).days))
+        start = began + days(_between(self.rng, 1, (back - began).days - 1))
         end = min(back + days(_between(self.rng, 0, 3)), self.view.reference_date)
         extra = [row[0], row[1], "M" if row[2] == "A" else "A", fmt(start), fmt(end)]
         missing = self.tables["missing"]
