@@ -27,6 +27,7 @@ DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
 QUARANTINED = "quarantined"
 
+CHUNK_ROWS = 250_000
 # Header first: episodes are checked against the Header of their own drop.
 KIND_ORDER = ("header", "episodes")
 
@@ -286,6 +287,23 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
     return kinds
 
 
+def _chunks(files: list[DropFile]) -> list[list[DropFile]]:
+    """Whole files, grouped so that one validation frame stays under CHUNK_ROWS rows.
+
+    All new files of a table are checked together, in as few Great Expectations runs as
+    memory allows: a frame costs a few kilobytes a row in pandas.
+    """
+    out: list[list[DropFile]] = []
+    size = 0
+    for drop in files:
+        if not out or size + drop.rows > CHUNK_ROWS:
+            out.append([])
+            size = 0
+        out[-1].append(drop)
+        size += drop.rows
+    return out
+
+
 def header_rows(con: duckdb.DuckDBPyConnection, kinds: set[str]) -> str:
     """Header rows of the drops in this batch: new ones, and those already loaded."""
     con.execute(
@@ -390,12 +408,25 @@ def _load(
         headers = header_rows(con, kinds) if kinds else None
         by_rel = {d.rel: d for d in readable}
         ordered = sorted(kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 9, k))
-        for done, kind in enumerate(ordered, 1):
+        chunks = [
+            (kind, files)
+            for kind in ordered
+            for files in _chunks([d for d in readable if d.kind == kind and d.rows])
+        ]
+        for done, (kind, files) in enumerate(chunks, 1):
             assert validator is not None
-            frame = con.sql(prepare_sql(kind, f"batch_{kind}", headers)).df()
+            con.execute("create or replace temp table chunk_files (_file varchar)")
+            _append(con, "chunk_files", [(d.rel,) for d in files])
+            con.execute(
+                f"create or replace temp table chunk_{kind} as select * from batch_{kind} "
+                "where _file in (select _file from chunk_files)"
+            )
+            frame = con.sql(prepare_sql(kind, f"chunk_{kind}", headers)).df()
+            con.execute(f"drop table chunk_{kind}")
             for failure in validator.validate(kind, frame):
                 by_rel[failure.file].failures.append(failure)
-            progress("validate", done, len(ordered))
+            del frame
+            progress("validate", done, len(chunks))
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         for drop in readable:
@@ -510,13 +541,7 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
     """Append many rows at once through a frame (row-by-row inserts are slow)."""
     if not rows:
         return
-    names = [
-        c
-        for (c,) in con.sql(
-            f"select column_name from information_schema.columns "
-            f"where table_schema || '.' || table_name = '{table}' order by ordinal_position"
-        ).fetchall()
-    ]
+    names = con.sql(f"select * from {table} limit 0").columns
     frame = pd.DataFrame.from_records(rows, columns=names)
     con.register("appended_rows", frame)
     con.execute(f"insert into {table} select * from appended_rows")

@@ -16,6 +16,7 @@ import duckdb
 from csc import reference
 
 RAW_SCHEMA = "raw"
+MEMORY_LIMIT = "2GB"
 META_COLUMNS = (
     "_la_code",
     "_reference_date",
@@ -146,5 +147,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.build.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(home.warehouse))
+    # Large loads spill to disk rather than holding every batch in memory.
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"set temp_directory = '{home.build / 'duckdb_spill'}'")
     ensure_schema(con)
     return con
