@@ -12,9 +12,9 @@ from csc.reference import PROJECT_ROOT
 from csc.warehouse import Home
 
 
-def dbt_args(home: Home, command: str, *extra: str) -> list[str]:
+def dbt_args(home: Home, *command: str) -> list[str]:
     return [
-        command,
+        *command,
         "--project-dir",
         str(PROJECT_ROOT),
         "--profiles-dir",
@@ -23,11 +23,10 @@ def dbt_args(home: Home, command: str, *extra: str) -> list[str]:
         str(home.build / "dbt_target"),
         "--log-path",
         str(home.build / "dbt_logs"),
-        *extra,
     ]
 
 
-def dbt(home: Home, command: str, *extra: str) -> None:
+def dbt(home: Home, *command: str) -> None:
     """Run dbt in its own process, so the warehouse file is released when it ends."""
     env = {
         **os.environ,
@@ -36,11 +35,16 @@ def dbt(home: Home, command: str, *extra: str) -> None:
     }
     launcher = "from dbt.cli.main import cli; cli()"
     done = subprocess.run(
-        [sys.executable, "-c", launcher, *dbt_args(home, command, *extra)], env=env, check=False
+        [sys.executable, "-c", launcher, *dbt_args(home, *command)], env=env, check=False
     )
     if done.returncode != 0:
-        raise click.ClickException(f"dbt {command} failed; see {home.build / 'dbt_logs'}")
+        raise click.ClickException(f"dbt {' '.join(command)} failed; see {home.build / 'dbt_logs'}")
 
 
 def dbt_build(home: Home) -> None:
     dbt(home, "build")
+
+
+def dbt_docs(home: Home) -> None:
+    """One self-contained HTML page of the project's docs and lineage, for offline reading."""
+    dbt(home, "docs", "generate", "--static", "--quiet")

@@ -195,10 +195,11 @@ def load(home: Home) -> None:
 @main.command()
 @click.pass_obj
 def build(home: Home) -> None:
-    """Run `dbt build` (every model, seed and test) into the private warehouse file."""
+    """Run `dbt build` (every model, seed and test) and `dbt docs generate` privately."""
     from csc import build as builder
 
     builder.dbt_build(home)
+    builder.dbt_docs(home)
 
 
 @main.command()
@@ -225,8 +226,10 @@ def run(home: Home) -> None:
         report = loader.load(home, progress=update)
     _print_load(report)
     builder.dbt_build(home)
+    builder.dbt_docs(home)
     path = publisher.publish(home)
     console.print(f"published {path} ({time.perf_counter() - started:.1f}s)")
+    console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
 
 
 if __name__ == "__main__":

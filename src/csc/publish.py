@@ -1,13 +1,16 @@
 """Publish read-only copies of the private warehouse for analysts.
 
 dbt writes the private file under build/; analysts and reports open the copy under
-published/, so a reader never blocks a build. The copy is written in a storage format that
+published/, so a reader never blocks a build. The dbt docs page (lineage and every column's
+meaning, one HTML file) is published beside it as published/docs/index.html. The copy
+is written in a storage format that
 DuckDB 1.4 and later can open, then swapped in whole.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -53,4 +56,8 @@ def publish(home: Home) -> Path:
         con.close()
     part.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(part, target)
+    docs = home.build / "dbt_target" / "static_index.html"
+    if docs.exists():
+        (home.published / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(docs, home.published / "docs" / "index.html")
     return target

@@ -155,7 +155,6 @@ class Validator:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        self.source = self.context.data_sources.add_pandas("council_drops")
         self.validated = 0
         self._runs: Counter[str] = Counter()
 
@@ -194,9 +193,9 @@ class Validator:
         suite = self.context.suites.add(
             gx.ExpectationSuite(name=name, expectations=[rule.expectation() for rule in rules])
         )
-        batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
-            "new files"
-        )
+        # A data source per run: its execution engine caches every frame it has read.
+        source = self.context.data_sources.add_pandas(f"council drops: {name}")
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("new files")
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
@@ -209,9 +208,9 @@ class Validator:
                 "return_unexpected_index_query": False,
             },
         )
-        # The asset keeps the frame it last read; drop it so memory stays one chunk deep.
+        # Let the frame go, so memory stays one chunk deep.
         self.context.validation_definitions.delete(name)
-        self.source.delete_asset(name)
+        self.context.data_sources.delete(source.name)
         return result
 
     def build_docs(self) -> Path | None:

@@ -1,0 +1,98 @@
+{{ config(materialized='table') }}
+
+-- One row per episode across all returns. An episode is a council, a child and a start
+-- date (DECOM). The same episode appears in every return whose year it was open in; the
+-- version from the latest return wins (it carries the end date, the reason it ended and any
+-- correction), and the lineage columns say which returns held it.
+-- Periods of care: a period starts at a child's first episode or at the episode after one
+-- whose reason for ending (REC) is not X1, and ends at the first episode whose REC is not X1.
+
+with
+
+episodes as (
+    select * from {{ ref('stg_ssda903__episodes') }}
+),
+
+versions as (
+    select
+        episodes.*,
+        count(*) over episode_versions as returns_holding,
+        min(episodes.collection_year) over episode_versions as first_collection_year,
+        row_number() over (
+            partition by episodes.la_code, episodes.child_token, episodes.episode_start_date
+            order by episodes.reference_date desc
+        ) as version_rank
+    from episodes
+    window episode_versions as (
+        partition by episodes.la_code, episodes.child_token, episodes.episode_start_date
+    )
+),
+
+latest as (
+    select
+        versions.*,
+        case
+            when lag(versions.reason_episode_ceased_code) over child_order = 'X1' then 0
+            else 1
+        end as starts_period
+    from versions
+    where versions.version_rank = 1
+    window child_order as (
+        partition by versions.la_code, versions.child_token order by versions.episode_start_date
+    )
+),
+
+numbered as (
+    select
+        latest.*,
+        sum(latest.starts_period) over (
+            partition by latest.la_code, latest.child_token
+            order by latest.episode_start_date
+            rows between unbounded preceding and current row
+        ) as period_number
+    from latest
+),
+
+final as (
+    select
+        -- ids
+        la_code || ':' || child_token || ':' || cast(episode_start_date as {{ dbt.type_string() }})
+            as episode_id,
+        la_code || ':' || child_token as child_key,
+        la_code || ':' || child_token || ':' || cast(period_number as {{ dbt.type_string() }})
+            as period_of_care_id,
+        la_code,
+        child_token,
+        row_number() over (
+            partition by la_code, child_token order by episode_start_date
+        ) as episode_number,
+        cast(period_number as integer) as period_number,
+        starts_period = 1 as starts_period_of_care,
+        -- dates
+        episode_start_date,
+        episode_end_date,
+        -- codes
+        reason_new_episode_code,
+        legal_status_code,
+        category_of_need_code,
+        placement_type_code,
+        placement_provider_code,
+        reason_episode_ceased_code,
+        reason_place_change_code,
+        -- places
+        home_postcode_sector,
+        placement_postcode_sector,
+        placement_urn,
+        -- flags
+        is_short_break,
+        -- lineage
+        first_collection_year,
+        collection_year as source_collection_year,
+        reference_date as source_reference_date,
+        source_file,
+        source_row,
+        returns_holding
+    from numbered
+)
+
+select * from final

@@ -1,0 +1,120 @@
+-- One row per council, collection year and indicator: the council's value beside the
+-- region's, its rank (1 = best, or highest where higher is neither better nor worse) and
+-- quartile (1 = best) among the councils with a value. period_end is the reference date of
+-- the council's current return: 31 March, or an in-year extract's date.
+
+with
+
+indicator_values as (
+    select * from {{ ref('int_ssda903__indicator_values') }}
+),
+
+definitions as (
+    select * from {{ ref('indicator_definitions') }}
+),
+
+councils as (
+    select * from {{ ref('councils') }}
+),
+
+scaled as (
+    select
+        indicator_values.*,
+        definitions.name as indicator_name,
+        definitions.unit,
+        definitions.polarity,
+        case definitions.unit
+            when 'rate_per_10k' then 10000.0
+            when 'percent' then 100.0
+        end as unit_scale
+    from indicator_values
+    inner join definitions on indicator_values.indicator = definitions.indicator
+),
+
+valued as (
+    select
+        scaled.*,
+        case
+            when scaled.unit = 'count' then cast(scaled.numerator as {{ type_double() }})
+            else scaled.numerator * scaled.unit_scale / nullif(scaled.denominator, 0)
+        end as value  -- noqa: RF04
+    from scaled
+),
+
+regional as (
+    select
+        indicator,
+        collection_year,
+        sum(numerator) as region_numerator,
+        sum(denominator) as region_denominator,
+        count(value) as councils_with_value
+    from valued
+    group by indicator, collection_year
+),
+
+ranked as (
+    select
+        valued.*,
+        case
+            when valued.polarity = 'lower_is_better' then valued.value
+            else -valued.value
+        end as sort_value
+    from valued
+),
+
+positioned as (
+    select
+        ranked.*,
+        rank() over (
+            partition by ranked.indicator, ranked.collection_year, ranked.value is null
+            order by ranked.sort_value
+        ) as rank_position,
+        ntile(4) over (
+            partition by ranked.indicator, ranked.collection_year, ranked.value is null
+            order by ranked.sort_value
+        ) as quartile_position
+    from ranked
+),
+
+final as (
+    select
+        -- ids
+        positioned.la_code || ':' || positioned.collection_year || ':' || positioned.indicator
+            as benchmark_indicator_id,
+        positioned.la_code,
+        councils.la_name,
+        positioned.collection_year,
+        positioned.reference_date as period_end,
+        positioned.reference_date <> cast(
+            cast(cast(substr(positioned.collection_year, 1, 4) as integer) + 1 as {{ dbt.type_string() }})
+            || '-03-31' as date
+        ) as is_in_year,
+        positioned.indicator,
+        positioned.indicator_name,
+        positioned.unit,
+        positioned.polarity,
+        -- the council
+        positioned.numerator,
+        positioned.denominator,
+        positioned.value,
+        -- the region
+        cast(regional.region_numerator as bigint) as region_numerator,
+        cast(regional.region_denominator as bigint) as region_denominator,
+        case
+            when positioned.unit = 'count' then cast(regional.region_numerator as {{ type_double() }})
+            else regional.region_numerator * positioned.unit_scale / nullif(regional.region_denominator, 0)
+        end as region_value,
+        case when positioned.value is not null then cast(positioned.rank_position as integer) end
+            as rank_in_region,
+        cast(regional.councils_with_value as integer) as councils_ranked,
+        case when positioned.value is not null then cast(positioned.quartile_position as integer) end
+            as quartile_in_region
+    from positioned
+    inner join regional
+        on
+            positioned.indicator = regional.indicator
+            and positioned.collection_year = regional.collection_year
+    left join councils on positioned.la_code = councils.ons_code
+)
+
+select * from final
