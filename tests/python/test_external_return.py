@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -90,3 +91,30 @@ def test_looked_after_at_31_march_matches_a_count_by_hand(loaded):
     )
     expected = sorted(privacy.token(key, c) for c in ("A-7781", "A-7782", "A-7795", "A-7801"))
     assert [c for (c,) in open_at_year_end] == expected
+
+
+def test_benchmark_counts_the_external_return_as_counted_by_hand(loaded):
+    """cla_at_31_march in the published benchmark equals an independent count of the return."""
+    from csc.build import dbt_build
+
+    region, _ = loaded
+    dbt_build(region.home)
+    rows = region.query(
+        "select indicator, numerator, denominator, period_end from marts.benchmark_indicators "
+        "where la_code = ? and collection_year = '2024-25' and indicator in "
+        "('cla_at_31_march', 'cla_uasc_at_31_march', 'cla_started_in_year', "
+        "'cla_ceased_in_year', 'care_leavers_eet_pct') order by indicator",
+        COUNCIL,
+    )
+    # By hand (tests/data/external_903/README.md): 4 looked after at 31 March 2025, one of
+    # them UASC; started in the year: A-7795, A-7801, A-7810 (A-7782 started in March 2024,
+    # before the year; A-7802's short breaks do not count); ceased: A-7790 and A-7810, not
+    # A-7811 whose DEC has no REC. The three care leavers turn 20, 20 and 19 in 2024-25; only
+    # A-6001 (F2) is in education, employment or training.
+    assert rows[:1] == [("care_leavers_eet_pct", 1, 3, dt.date(2025, 3, 31))]
+    assert rows[1:] == [
+        ("cla_at_31_march", 4, None, dt.date(2025, 3, 31)),
+        ("cla_ceased_in_year", 2, None, dt.date(2025, 3, 31)),
+        ("cla_started_in_year", 3, None, dt.date(2025, 3, 31)),
+        ("cla_uasc_at_31_march", 1, None, dt.date(2025, 3, 31)),
+    ]
