@@ -3,8 +3,7 @@
 dbt writes the private file under build/; analysts and reports open the copy under
 published/, so a reader never blocks a build. The dbt docs page (lineage and every column's
 meaning, one HTML file) is published beside it as published/docs/index.html. The copy
-is written in a storage format that
-DuckDB 1.4 and later can open, then swapped in whole.
+is written in a storage format that DuckDB 1.4 and later can open, then swapped in whole.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from csc.build import DOCS_TARGET
 from csc.warehouse import Home
 
 STORAGE_VERSION = "v1.4.0"
@@ -56,7 +56,7 @@ def publish(home: Home) -> Path:
         con.close()
     part.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(part, target)
-    docs = home.build / "dbt_target" / "static_index.html"
+    docs = home.build / DOCS_TARGET / "static_index.html"
     if docs.exists():
         (home.published / "docs").mkdir(exist_ok=True)
         shutil.copyfile(docs, home.published / "docs" / "index.html")

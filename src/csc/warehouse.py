@@ -16,7 +16,7 @@ import duckdb
 from csc import reference
 
 RAW_SCHEMA = "raw"
-MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT = "1GB"
 META_COLUMNS = (
     "_la_code",
     "_reference_date",

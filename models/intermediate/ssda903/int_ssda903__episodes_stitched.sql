@@ -71,13 +71,19 @@ final as (
         -- dates
         episode_start_date,
         episode_end_date,
-        -- codes
+        -- codes and what they mean
         reason_new_episode_code,
+        reason_new_episode,
         legal_status_code,
+        legal_status,
         category_of_need_code,
+        category_of_need,
         placement_type_code,
+        placement_type,
         placement_provider_code,
+        placement_provider,
         reason_episode_ceased_code,
+        reason_episode_ceased,
         reason_place_change_code,
         -- places
         home_postcode_sector,

@@ -7,10 +7,6 @@ care_leavers as (
     select * from {{ ref('stg_ssda903__oc3') }}
 ),
 
-codes as (
-    select * from {{ ref('ssda903_codes') }}
-),
-
 final as (
     select
         care_leavers.row_id as care_leaver_outcome_id,
@@ -22,20 +18,14 @@ final as (
         cast({{ age_at_birthday_in_year('care_leavers.birth_month', 'care_leavers.year_ending') }} as integer)
             as age_at_birthday_in_year,
         care_leavers.in_touch_code,
-        in_touch.description as in_touch,
+        care_leavers.in_touch,
         care_leavers.activity_code,
-        activity.description as activity,
+        care_leavers.activity,
         care_leavers.accommodation_code,
-        accommodation.description as accommodation,
+        care_leavers.accommodation,
         care_leavers.is_in_education_employment_training,
         care_leavers.is_suitably_accommodated
     from care_leavers
-    left join codes as in_touch
-        on in_touch.field = 'IN_TOUCH' and care_leavers.in_touch_code = in_touch.code
-    left join codes as activity
-        on activity.field = 'ACTIV' and care_leavers.activity_code = activity.code
-    left join codes as accommodation
-        on accommodation.field = 'ACCOM' and care_leavers.accommodation_code = accommodation.code
 )
 
 select * from final

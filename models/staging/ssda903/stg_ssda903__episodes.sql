@@ -34,18 +34,24 @@ typed as (
 final as (
     select
         typed.*,
-        ls_code.description as legal_status,
-        place_code.description as placement_type,
-        rec_code.description as reason_episode_ceased,
-        {{ code_is_valid('ls_code', 'typed.year_ending') }} as is_legal_status_valid,
-        {{ code_is_valid('place_code', 'typed.year_ending') }} as is_placement_type_valid,
+        {{ decoded('RNE', 'typed.reason_new_episode_code', 'reason_new_episode') }},
+        {{ decoded('LS', 'typed.legal_status_code', 'legal_status') }},
+        {{ decoded('CIN', 'typed.category_of_need_code', 'category_of_need') }},
+        {{ decoded('PLACE', 'typed.placement_type_code', 'placement_type') }},
+        {{ decoded('PLACE_PROVIDER', 'typed.placement_provider_code', 'placement_provider') }},
+        {{ decoded('REC', 'typed.reason_episode_ceased_code', 'reason_episode_ceased') }},
+        {{ decoded('REASON_PLACE_CHANGE', 'typed.reason_place_change_code', 'reason_place_change') }},
         typed.legal_status_code in ('V3', 'V4') as is_short_break,
         typed.reason_episode_ceased_code is not null
         and typed.reason_episode_ceased_code <> 'X1' as ends_period_of_care
     from typed
-    {{ join_code('LS', 'typed.legal_status_code', 'ls_code') }}
-    {{ join_code('PLACE', 'typed.placement_type_code', 'place_code') }}
-    {{ join_code('REC', 'typed.reason_episode_ceased_code', 'rec_code') }}
+    {{ join_code('RNE', 'typed.reason_new_episode_code') }}
+    {{ join_code('LS', 'typed.legal_status_code') }}
+    {{ join_code('CIN', 'typed.category_of_need_code') }}
+    {{ join_code('PLACE', 'typed.placement_type_code') }}
+    {{ join_code('PLACE_PROVIDER', 'typed.placement_provider_code') }}
+    {{ join_code('REC', 'typed.reason_episode_ceased_code') }}
+    {{ join_code('REASON_PLACE_CHANGE', 'typed.reason_place_change_code') }}
 )
 
 select * from final

@@ -30,11 +30,11 @@ final as (
             when typed.sex_code in ('2', 'F') then 'Female'
             when typed.sex_code = 'U' then 'Unknown'
         end as sex,
-        ethnic_code.description as ethnicity,
-        {{ code_is_valid('sex_code', 'typed.year_ending') }} as is_sex_valid
+        {{ decoded('SEX', 'typed.sex_code', 'sex_recorded') }},
+        {{ decoded('ETHNIC', 'typed.ethnicity_code', 'ethnicity') }}
     from typed
-    {{ join_code('ETHNIC', 'typed.ethnicity_code', 'ethnic_code') }}
-    {{ join_code('SEX', 'typed.sex_code', 'sex_code') }}
+    {{ join_code('SEX', 'typed.sex_code') }}
+    {{ join_code('ETHNIC', 'typed.ethnicity_code') }}
 )
 
 select * from final

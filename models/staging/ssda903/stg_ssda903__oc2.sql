@@ -10,7 +10,7 @@ current_rows as (
     {{ current_submission('raw_rows') }}
 ),
 
-final as (
+typed as (
     select
         {{ ssda903_lineage() }},
         {{ uk_date('dob') }} as birth_month,
@@ -25,6 +25,14 @@ final as (
         intervention_received = '1' as received_substance_intervention,
         intervention_offered = '1' as offered_substance_intervention
     from current_rows
+),
+
+final as (
+    select
+        typed.*,
+        {{ decoded('SDQ_REASON', 'typed.sdq_reason_code', 'sdq_reason') }}
+    from typed
+    {{ join_code('SDQ_REASON', 'typed.sdq_reason_code') }}
 )
 
 select * from final
