@@ -1,13 +1,7 @@
 with
 
-raw_rows as (
-    select * from {{ source('ssda903', 'missing') }}
-),
-
 current_rows as (
-    select raw_rows.*
-    from raw_rows
-    {{ current_submission('raw_rows') }}
+    {{ current_submission('missing') }}
 ),
 
 typed as (
