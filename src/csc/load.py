@@ -156,6 +156,14 @@ def place(drop: DropFile) -> None:
             "critical",
             f"folder {date_text!r} is not a reference date written YYYY-MM-DD",
         )
+    else:
+        if drop.reference_date > dt.date.today():
+            drop.fail(
+                "drop.bad_reference_date",
+                "critical",
+                f"reference date {date_text} is in the future: an extract covers days "
+                "that have happened",
+            )
     if council in reference.councils():
         drop.la_code = council
 

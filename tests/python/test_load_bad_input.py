@@ -236,3 +236,12 @@ def test_misplaced_file_is_quarantined(region):
     region.load()
     assert region.status("Episodes.csv") == "quarantined"
     assert region.failures("Episodes.csv")[0][0] == "drop.misplaced"
+
+
+def test_reference_date_in_the_future_is_quarantined(region):
+    region.drop("Episodes.csv", episodes_text(), reference_date="2999-03-31")
+    region.load()
+    assert region.status("Episodes.csv") == "quarantined"
+    [(rule, _, _, message)] = region.failures("Episodes.csv")
+    assert rule == "drop.bad_reference_date"
+    assert "future" in message
