@@ -65,10 +65,6 @@ class Recognition:
     duplicated: tuple[str, ...] = ()
     candidates: tuple[str, ...] = field(default=())
 
-    @property
-    def exact(self) -> bool:
-        return self.kind is not None and not (self.missing or self.extra or self.duplicated)
-
 
 def recognise(header: list[str]) -> Recognition:
     """Match a header against every SSDA903 table by its set of columns.

@@ -17,15 +17,6 @@ from csc import reference
 
 RAW_SCHEMA = "raw"
 MEMORY_LIMIT = "1GB"
-META_COLUMNS = (
-    "_la_code",
-    "_reference_date",
-    "_collection_year",
-    "_load_id",
-    "_source_file",
-    "_file_sha256",
-    "_row_number",
-)
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,7 @@ episodes as (
 ),
 
 versions as (
-    select
-        episodes.*,
-        count(*) over episode_versions as returns_holding,
-        min(episodes.collection_year) over episode_versions as first_collection_year,
-        row_number() over (
-            partition by episodes.la_code, episodes.child_token, episodes.episode_start_date
-            order by episodes.reference_date desc
-        ) as version_rank
-    from episodes
-    window episode_versions as (
-        partition by episodes.la_code, episodes.child_token, episodes.episode_start_date
-    )
+    {{ return_versions('episodes', 'episode_start_date') }}
 ),
 
 latest as (

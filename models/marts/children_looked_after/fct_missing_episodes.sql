@@ -8,16 +8,7 @@ missing as (
 ),
 
 versions as (
-    select
-        missing.*,
-        min(missing.collection_year) over (
-            partition by missing.la_code, missing.child_token, missing.missing_start_date
-        ) as first_collection_year,
-        row_number() over (
-            partition by missing.la_code, missing.child_token, missing.missing_start_date
-            order by missing.reference_date desc
-        ) as version_rank
-    from missing
+    {{ return_versions('missing', 'missing_start_date') }}
 ),
 
 final as (
