@@ -83,14 +83,53 @@ def code_rows() -> tuple[dict[str, str], ...]:
     return tuple(_read("ssda903_codes.csv"))
 
 
+@cache
+def cin_code_rows() -> tuple[dict[str, str], ...]:
+    return tuple(_read("cin_codes.csv"))
+
+
 def codes(field: str, year_ending: int | None = None) -> list[str]:
     """Codes of an SSDA903 field, optionally only those valid in a collection year.
 
     `year_ending` is the calendar year in which the collection year ends
     (2024 for 2023-24).
     """
+    return _valid(code_rows(), field, year_ending)
+
+
+def cin_codes(field: str, year_ending: int | None = None) -> list[str]:
+    """Codes of a CIN census element (Ethnicity, ReferralSource, ...), as `codes`."""
+    return _valid(cin_code_rows(), field, year_ending)
+
+
+@cache
+def bank_holidays() -> frozenset[dt.date]:
+    """Bank holidays in England, which working-day timescales skip."""
+    return frozenset(
+        dt.date.fromisoformat(row["holiday_date"]) for row in _read("england_bank_holidays.csv")
+    )
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end is start).
+
+    A working day is Monday to Friday and not a bank holiday in England: the DfE counts
+    assessment and ICPC timescales this way.
+    """
+    holidays = bank_holidays()
+    step = 1 if end >= start else -1
+    count = 0
+    day = start
+    while day != end:
+        day += dt.timedelta(days=step)
+        if day.weekday() < 5 and day not in holidays:
+            count += step
+    return count
+
+
+def _valid(rows: tuple[dict[str, str], ...], field: str, year_ending: int | None) -> list[str]:
     out = []
-    for row in code_rows():
+    for row in rows:
         if row["field"] != field:
             continue
         if year_ending is not None:

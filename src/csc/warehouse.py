@@ -61,9 +61,157 @@ class Home:
         return self.keys / f"{la_code}.key"
 
 
+# The CIN census: one raw table per element that repeats, columns named as the DfE elements
+# in lower case. `_child_number` is the position of the <Child> in the file (what a council
+# is told about a failing child), `_referral_number` the position of <CINdetails> within the
+# child, `_item_number` the position of the row within its own list; `_row_number` numbers
+# the table's rows within the file.
+CIN_TABLES: dict[str, tuple[str, ...]] = {
+    "header": (
+        "collection",
+        "year",
+        "referencedate",
+        "sourcelevel",
+        "lea",
+        "softwarecode",
+        "release",
+        "serialno",
+        "datetime",
+    ),
+    "children": (
+        "_child_number",
+        "lachildid",
+        "upn",
+        "formerupn",
+        "upnunknown",
+        "personbirthdate",
+        "expectedpersonbirthdate",
+        "gendercurrent",
+        "sex",
+        "persondeathdate",
+        "ethnicity",
+    ),
+    "disabilities": ("_child_number", "_item_number", "lachildid", "disability"),
+    "referrals": (
+        "_child_number",
+        "_referral_number",
+        "lachildid",
+        "cinreferraldate",
+        "referralsource",
+        "primaryneedcode",
+        "cinclosuredate",
+        "reasonforclosure",
+        "dateofinitialcpc",
+        "referralnfa",
+    ),
+    "assessments": (
+        "_child_number",
+        "_referral_number",
+        "_item_number",
+        "lachildid",
+        "assessmentactualstartdate",
+        "assessmentinternalreviewdate",
+        "assessmentauthorisationdate",
+    ),
+    "assessment_factors": (
+        "_child_number",
+        "_referral_number",
+        "_assessment_number",
+        "_item_number",
+        "lachildid",
+        "assessmentfactors",
+    ),
+    "plans": (
+        "_child_number",
+        "_referral_number",
+        "_item_number",
+        "lachildid",
+        "cinplanstartdate",
+        "cinplanenddate",
+    ),
+    "section47": (
+        "_child_number",
+        "_referral_number",
+        "_item_number",
+        "lachildid",
+        "s47actualstartdate",
+        "initialcpctarget",
+        "dateofinitialcpc",
+        "icpcnotrequired",
+    ),
+    "cp_plans": (
+        "_child_number",
+        "_referral_number",
+        "_item_number",
+        "lachildid",
+        "cppstartdate",
+        "cppenddate",
+        "initialcategoryofabuse",
+        "latestcategoryofabuse",
+        "numberofpreviouscpp",
+    ),
+    "cp_reviews": (
+        "_child_number",
+        "_referral_number",
+        "_plan_number",
+        "_item_number",
+        "lachildid",
+        "cppreviewdate",
+    ),
+}
+
+# Ofsted Annex A lists loaded, with their columns under one spelling (councils' headers
+# vary; `annex_a.py` maps them). Dates are ISO text; the rest as the council wrote it.
+ANNEX_A_CHILD_COLUMNS = (
+    "child_unique_id",
+    "gender",
+    "ethnicity",
+    "date_of_birth",
+    "age_of_child_years",
+)
+ANNEX_A_TABLES: dict[str, tuple[str, ...]] = {
+    "contacts": (*ANNEX_A_CHILD_COLUMNS, "date_of_contact", "contact_source"),
+    "early_help": (
+        *ANNEX_A_CHILD_COLUMNS,
+        "assessment_start_date",
+        "assessment_completion_date",
+        "organisation_completing_assessment",
+    ),
+    "referrals": (
+        *ANNEX_A_CHILD_COLUMNS,
+        "date_of_referral",
+        "referral_source",
+        "referral_nfa",
+        "number_of_referrals_in_last_12_months",
+        "allocated_team",
+        "allocated_worker",
+    ),
+}
+LINEAGE_DDL = (
+    "_la_code varchar not null, _reference_date date not null, "
+    "_collection_year varchar not null, _load_id varchar not null, "
+    "_source_file varchar not null, _file_sha256 varchar not null, "
+    "_row_number bigint not null"
+)
+
+
 def raw_table(kind: str) -> str:
     """Raw tables keep the DfE column names, in lower case so every engine reads them unquoted."""
     return f"{RAW_SCHEMA}.ssda903_{kind}"
+
+
+def cin_table(table: str) -> str:
+    return f"{RAW_SCHEMA}.cin_{table}"
+
+
+def annex_a_table(table: str) -> str:
+    return f"{RAW_SCHEMA}.annex_a_{table}"
+
+
+def _columns_ddl(columns: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"{c} bigint not null" if c.startswith("_") else f"{c} varchar" for c in columns
+    )
 
 
 MANIFEST_DDL = f"""
@@ -126,12 +274,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MANIFEST_DDL)
     for kind, spec in reference.tables().items():
         columns = ", ".join(f"{c.lower()} varchar" for c in spec.columns)
+        con.execute(f"create table if not exists {raw_table(kind)} ({columns}, {LINEAGE_DDL})")
+    for table, cin_columns in CIN_TABLES.items():
         con.execute(
-            f"create table if not exists {raw_table(kind)} ({columns}, "
-            "_la_code varchar not null, _reference_date date not null, "
-            "_collection_year varchar not null, _load_id varchar not null, "
-            "_source_file varchar not null, _file_sha256 varchar not null, "
-            "_row_number bigint not null)"
+            f"create table if not exists {cin_table(table)} "
+            f"({_columns_ddl(cin_columns)}, {LINEAGE_DDL})"
+        )
+    for table, annex_columns in ANNEX_A_TABLES.items():
+        con.execute(
+            f"create table if not exists {annex_a_table(table)} "
+            f"({_columns_ddl(annex_columns)}, {LINEAGE_DDL})"
         )
 
 
