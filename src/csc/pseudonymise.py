@@ -8,21 +8,29 @@
 * UPNs are blanked.
 
 The DfE layout is kept: the same columns, in the same order, under the same header.
+The children-in-need census (XML) and Ofsted Annex A workbooks get the same treatment under
+the same key, so a child links across the SSDA903, the CIN census and Annex A: LAchildID
+and Annex A's Child Unique ID become the token CHILD gets, UPN and FormerUPN are removed,
+birth dates (and a date of death) go to the first of the month, and Annex A's allocated
+worker becomes a token like SW_ID. Annex A lists the warehouse does not load keep only
+their header row.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import io
 import re
 import secrets
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from csc import layout
+from csc import annex_a, cin, layout
 
 TOKEN_HEX_CHARS = 16
 TOKEN_PATTERN = r"^[0-9a-f]{16}$"
@@ -34,6 +42,10 @@ TOKEN_COLUMNS = ("CHILD", "SW_ID")
 BIRTH_DATE_COLUMNS = ("DOB", "MC_DOB")
 POSTCODE_COLUMNS = ("HOME_POST", "PL_POST")
 BLANKED_COLUMNS = ("UPN",)
+CIN_REMOVED = ("UPN", "FormerUPN")
+CIN_MONTH_ONLY = ("PersonBirthDate", "ExpectedPersonBirthDate", "PersonDeathDate")
+RETURN_SUFFIXES = (".csv", ".xml", ".xlsx")
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class PseudonymiseError(Exception):
@@ -141,7 +153,79 @@ def pseudonymise_text(text: str, key: bytes) -> tuple[str, str | None, int]:
     return out.getvalue(), recognised.kind, rows
 
 
+def file_format(path: Path) -> str:
+    """'xml', 'xlsx' or 'csv', from the file's first bytes rather than its name."""
+    with open(path, "rb") as handle:
+        start = handle.read(512)
+    if start.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    text = start.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<") or text.startswith(b"\xff\xfe<") or text.startswith(b"\xfe\xff\x00<"):
+        return "xml"
+    return "csv"
+
+
+def _cin_child(key: bytes) -> Callable[[ET.Element], None]:
+    def change(child: ET.Element) -> None:
+        ids = next((item for item in child if cin.local(item.tag) == "ChildIdentifiers"), None)
+        if ids is None:
+            return
+        for item in list(ids):
+            name = cin.local(item.tag)
+            text = (item.text or "").strip()
+            if name == "LAchildID" and text:
+                item.text = token(key, text)
+            elif name in CIN_REMOVED:
+                ids.remove(item)
+            elif name in CIN_MONTH_ONLY and text:
+                item.text = cin.month_of(text)
+
+    return change
+
+
+def pseudonymise_cin(source: Path, dest: Path, key: bytes) -> Result:
+    try:
+        children = cin.rewrite(source, dest, _cin_child(key))
+    except cin.RejectedXml as exc:
+        return Result(source, None, None, 0, f"{source}: {exc.message}; it was not copied")
+    return Result(source, dest, "cin", children)
+
+
+def _annex_changes(key: bytes) -> dict[str, Callable[[object], object]]:
+    def tokenise(value: object) -> object:
+        text = annex_a.cell_text(value)
+        return token(key, text) if text else value
+
+    def month(value: object) -> object:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.replace(day=1)
+        text = annex_a.date_text(value)
+        return dt.date.fromisoformat(text).replace(day=1) if text and ISO.match(text) else None
+
+    return {"child_unique_id": tokenise, "allocated_worker": tokenise, "date_of_birth": month}
+
+
+def pseudonymise_annex_a(source: Path, dest: Path, key: bytes) -> Result:
+    try:
+        book = annex_a.read(source)
+        if not annex_a.is_annex_a(book):
+            return Result(
+                source, None, None, 0, f"{source}: no Annex A List 1, 2 or 3 found; not copied"
+            )
+        written = annex_a.rewrite(source, dest, _annex_changes(key), keep_unloaded=False)
+    except annex_a.RejectedWorkbook as exc:
+        return Result(source, None, None, 0, f"{source}: {exc.message}; it was not copied")
+    return Result(source, dest, "annex_a", sum(written.values()))
+
+
 def pseudonymise_file(source: Path, dest: Path, key: bytes) -> Result:
+    kind = file_format(source)
+    if kind == "xml":
+        return pseudonymise_cin(source, dest, key)
+    if kind == "xlsx":
+        return pseudonymise_annex_a(source, dest, key)
     decoded = layout.decode(source.read_bytes())
     try:
         text, kind, rows = pseudonymise_text(decoded.text, key)
@@ -155,12 +239,12 @@ def pseudonymise_file(source: Path, dest: Path, key: bytes) -> Result:
 
 
 def pseudonymise_tree(source: Path, dest: Path, key: bytes) -> list[Result]:
-    """Pseudonymise a file, or every CSV file below a folder keeping its relative path."""
+    """Pseudonymise a file, or every return file below a folder keeping its relative path."""
     if source.is_file():
         target = dest / source.name if dest.is_dir() or not dest.suffix else dest
         return [pseudonymise_file(source, target, key)]
     results = []
     for path in sorted(source.rglob("*")):
-        if path.is_file() and path.suffix.lower() == ".csv":
+        if path.is_file() and path.suffix.lower() in RETURN_SUFFIXES:
             results.append(pseudonymise_file(path, dest / path.relative_to(source), key))
     return results

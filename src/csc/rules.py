@@ -89,6 +89,15 @@ class TableRules:
     postcodes: tuple[str, ...] = ()
     future_ok: tuple[str, ...] = ()  # dates that may lie after the reference date
     identifiers: tuple[str, ...] = ()  # direct identifiers: must arrive blank
+    # How the return writes things; the SSDA903's way by default.
+    child: str = "CHILD"
+    date_regex: str = DATE_FORMAT
+    date_text: str = "dd/mm/YYYY"
+    month_regex: str = FIRST_OF_MONTH
+    code_list: Callable[[str, int], list[str]] = reference.codes
+    code_fields: dict[str, str] = field(default_factory=dict)  # column -> code list name
+    label: str = ""  # rule ids start with this; the table's name by default
+    return_name: str = "SSDA903"
 
 
 TABLE_RULES: dict[str, TableRules] = {
@@ -180,14 +189,20 @@ TABLE_RULES: dict[str, TableRules] = {
 }
 
 
-def valid_year_codes(field_name: str, years: Iterable[int]) -> list[str]:
+def valid_year_codes(
+    field_name: str,
+    years: Iterable[int],
+    code_list: Callable[[str, int], list[str]] = reference.codes,
+) -> list[str]:
     """Every `<year ending>:<code>` pair that the code list allows in those years."""
-    return [f"{year}:{code}" for year in years for code in reference.codes(field_name, year)]
+    return [f"{year}:{code}" for year in years for code in code_list(field_name, year)]
 
 
-def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Rule]:
+def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Rule]:
+    """The rules every table of a return gets from its declaration."""
     rules: list[Rule] = []
-    label = table
+    label = spec.label or table
+    child = spec.child
 
     for column in spec.required:
         rules.append(
@@ -204,10 +219,10 @@ def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[R
         Rule(
             f"{label}.child_not_pseudonymised",
             CRITICAL,
-            "CHILD is not a pseudonymised token: run `csc pseudonymise` before dropping",
+            f"{child} is not a pseudonymised token: run `csc pseudonymise` before dropping",
             gxe.ExpectColumnValuesToMatchRegex,
-            {"column": "CHILD", "regex": TOKEN_PATTERN},
-            ("CHILD",),
+            {"column": child, "regex": TOKEN_PATTERN},
+            (child,),
         )
     )
     if spec.key:
@@ -226,9 +241,9 @@ def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[R
             Rule(
                 f"{label}.{column.lower()}_format",
                 CRITICAL,
-                f"{column} is not a date written dd/mm/YYYY",
+                f"{column} is not a date written {spec.date_text}",
                 gxe.ExpectColumnValuesToMatchRegex,
-                {"column": column, "regex": DATE_FORMAT},
+                {"column": column, "regex": spec.date_regex},
                 (column,),
             ),
             Rule(
@@ -264,7 +279,7 @@ def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[R
                 f"{column} is a full date of birth: `csc pseudonymise` reduces it to the "
                 "first of the month",
                 gxe.ExpectColumnValuesToMatchRegex,
-                {"column": column, "regex": FIRST_OF_MONTH},
+                {"column": column, "regex": spec.month_regex},
                 (column,),
             )
         )
@@ -295,7 +310,7 @@ def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[R
             Rule(
                 f"{label}.{column.lower()}_shape",
                 CRITICAL,
-                f"{column} is not shaped like an SSDA903 code",
+                f"{column} is not shaped like an {spec.return_name} code",
                 gxe.ExpectColumnValuesToMatchRegex,
                 {"column": column, "regex": pattern},
                 (column,),
@@ -319,7 +334,12 @@ def _generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[R
                 WARNING,
                 f"{column} is not a code valid in this collection year",
                 gxe.ExpectColumnValuesToBeInSet,
-                {"column": f"{column}__yc", "value_set": valid_year_codes(column, years)},
+                {
+                    "column": f"{column}__yc",
+                    "value_set": valid_year_codes(
+                        spec.code_fields.get(column, column), years, spec.code_list
+                    ),
+                },
                 (column,),
             )
         )
@@ -578,4 +598,4 @@ def _table_specific_rules(table: str) -> list[Rule]:
 def rules_for(table: str, years: Iterable[int] = YEARS) -> list[Rule]:
     """The table's rules; code lists are limited to the collection years being checked."""
     spec = TABLE_RULES[table]
-    return _generic_rules(table, spec, sorted(set(years))) + _table_specific_rules(table)
+    return generic_rules(table, spec, sorted(set(years))) + _table_specific_rules(table)

@@ -106,12 +106,28 @@ def _raised(info: dict | None) -> str | None:
     return None
 
 
+def _shown(value: object) -> str:
+    """A value as a council would write it: blank for missing, dates without a time."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
 def _failures(
-    rule: rulebook.Rule, keys: list[tuple[str, int]], keyed: pd.DataFrame
+    rule: rulebook.Rule, keys: list[tuple[str, int]], keyed: pd.DataFrame, child: str
 ) -> list[Failure]:
-    """One failure per failing row, with the values a council needs to find and fix it."""
+    """One failure per failing row, with the values a council needs to find and fix it.
+
+    The row reported is `_report_row` when the frame has one (the <Child> of a CIN census,
+    whose rows are nested), else `_row`.
+    """
     shown = [c for c in rule.columns if c in keyed.columns]
-    wanted = ["CHILD", *[c for c in shown if c != "CHILD"]]
+    wanted = [child, *[c for c in shown if c != child]]
+    reported = "_report_row" in keyed.columns
+    if reported:
+        wanted.append("_report_row")
     out = []
     for (file, row), values in zip(
         keys, keyed.loc[keys, wanted].itertuples(index=False), strict=True
@@ -123,9 +139,11 @@ def _failures(
                 rule_id=rule.id,
                 severity=rule.severity,
                 text=rule.description,
-                row=row,
-                child=None if pd.isna(record["CHILD"]) else record["CHILD"],
-                values=", ".join(f"{c}={'' if pd.isna(record[c]) else record[c]}" for c in shown),
+                row=(None if pd.isna(record["_report_row"]) else int(record["_report_row"]))
+                if reported
+                else row,
+                child=None if pd.isna(record[child]) else record[child],
+                values=", ".join(f"{c}={_shown(record[c])}" for c in shown),
             )
         )
     return out
@@ -159,21 +177,27 @@ class Validator:
         self._runs: Counter[str] = Counter()
 
     def validate(self, kind: str, frame: pd.DataFrame) -> list[Failure]:
-        """Run the table's suites over every new file at once; failures come back per file.
-
-        The table's rules are split into one suite per column they check (and one for rules
-        across rows), each run on a frame of only the columns it reads.
-        """
+        """Run an SSDA903 table's suites over every new file at once."""
         years = [int(y) for y in frame["_year_ending"].dropna().unique()] or [2000]
+        return self.check(f"ssda903_{kind}", rulebook.rules_for(kind, years), frame)
+
+    def check(
+        self, name: str, rules: list[rulebook.Rule], frame: pd.DataFrame, child: str = "CHILD"
+    ) -> list[Failure]:
+        """Run `rules` over a frame of every new file; failures come back per file.
+
+        The rules are split into one suite per column they check (and one for rules across
+        rows), each run on a frame of only the columns it reads.
+        """
         groups: dict[str, list[rulebook.Rule]] = defaultdict(list)
-        for rule in rulebook.rules_for(kind, years):
+        for rule in rules:
             groups[rule.group].append(rule)
         keyed = frame.set_index(INDEX_COLUMNS)
         failures: list[Failure] = []
-        for group, rules in groups.items():
-            columns = set(INDEX_COLUMNS).union(*(rule.reads(frame.columns) for rule in rules))
-            result = self._run(f"ssda903_{kind}.{group}", rules, frame[sorted(columns)])
-            by_id = {rule.id: rule for rule in rules}
+        for group, members in groups.items():
+            columns = set(INDEX_COLUMNS).union(*(rule.reads(frame.columns) for rule in members))
+            result = self._run(f"{name}.{group}", members, frame[sorted(columns)])
+            by_id = {rule.id: rule for rule in members}
             for item in result.results:
                 rule = by_id[item.expectation_config.meta["rule"]]
                 error = _raised(item.exception_info)
@@ -182,7 +206,7 @@ class Validator:
                 if not item.success:
                     index = item.result.get("unexpected_index_list") or []
                     keys = [(entry["_file"], int(entry["_row"])) for entry in index]
-                    failures.extend(_failures(rule, keys, keyed))
+                    failures.extend(_failures(rule, keys, keyed, child))
         return failures
 
     def _run(self, name: str, rules: list[rulebook.Rule], frame: pd.DataFrame):

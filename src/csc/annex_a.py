@@ -1,0 +1,288 @@
+"""Ofsted Annex A workbooks: find Lists 1-3 and read them whatever the council calls columns.
+
+A workbook has sheets "List 1" .. "List 11". The warehouse loads List 1 (contacts),
+List 2 (early help assessments) and List 3 (referrals); the other lists are noted in the
+load manifest and left alone. Councils' headers differ in case, spacing, punctuation and
+wording, so a header is matched after normalising it against the known spellings below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csc.warehouse import ANNEX_A_TABLES
+
+MAX_BYTES = 200 << 20
+MAX_UNZIPPED_BYTES = 2 << 30  # a workbook is a zip: refuse one that inflates past this
+HEADER_SEARCH_ROWS = 10  # some templates put a title above the header row
+LOADED_LISTS = {1: "contacts", 2: "early_help", 3: "referrals"}
+DATE_COLUMNS = {
+    "date_of_birth",
+    "date_of_contact",
+    "assessment_start_date",
+    "assessment_completion_date",
+    "date_of_referral",
+}
+UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+# Every spelling seen for each column, normalised (see `normalise`).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "child_unique_id": (
+        "child unique id",
+        "child id",
+        "unique child id",
+        "la child id",
+        "child identifier",
+    ),
+    "gender": ("gender", "sex"),
+    "ethnicity": ("ethnicity", "ethnic origin"),
+    "date_of_birth": ("date of birth", "dob", "birth date"),
+    "age_of_child_years": ("age of child years", "age of child", "age years", "age"),
+    "date_of_contact": ("date of contact", "contact date"),
+    "contact_source": ("contact source", "source of contact"),
+    "assessment_start_date": (
+        "assessment start date",
+        "early help assessment start date",
+        "eh assessment start date",
+    ),
+    "assessment_completion_date": (
+        "assessment completion date",
+        "early help assessment completion date",
+        "eh assessment completion date",
+    ),
+    "organisation_completing_assessment": (
+        "organisation completing assessment",
+        "organisation completing the assessment",
+        "organisation",
+    ),
+    "date_of_referral": ("date of referral", "referral date"),
+    "referral_source": ("referral source", "source of referral"),
+    "referral_nfa": ("referral nfa", "nfa"),
+    "number_of_referrals_in_last_12_months": (
+        "number of referrals in last 12 months",
+        "referrals in last 12 months",
+    ),
+    "allocated_team": ("allocated team", "team"),
+    "allocated_worker": ("allocated worker", "allocated social worker", "worker"),
+}
+BY_SPELLING = {spelling: column for column, names in ALIASES.items() for spelling in names}
+
+
+class RejectedWorkbook(Exception):
+    def __init__(self, rule_id: str, message: str) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.message = message
+
+
+def normalise(header: object) -> str:
+    """`  Referral NFA? ` -> `referral nfa`; `Age of Child (Years)` -> `age of child years`."""
+    text = re.sub(r"[^0-9a-z]+", " ", str(header or "").lower())
+    return " ".join(text.split())
+
+
+def list_number(sheet_name: str) -> int | None:
+    """`List 3`, `list3`, `LIST 3 - Referrals` -> 3."""
+    match = re.match(r"^\s*list\s*(\d+)\b", sheet_name, re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as the text the warehouse keeps: dates ISO, whole numbers without `.0`."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def date_text(value: object) -> str | None:
+    """A date cell, or text written dd/mm/yyyy, as ISO; any other text is kept for the checks."""
+    text = cell_text(value)
+    if text is None:
+        return None
+    match = UK_DATE.match(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return text
+    return text
+
+
+@dataclass
+class Sheet:
+    """One list as found: which column holds what, and where the data starts."""
+
+    name: str
+    number: int
+    header_row: int  # 0-based index of the header row
+    columns: dict[str, int]  # warehouse column -> position
+    unknown: list[str]
+    rows: list[list[object]]
+
+    @property
+    def table(self) -> str | None:
+        return LOADED_LISTS.get(self.number)
+
+    def missing(self) -> list[str]:
+        if self.table is None:
+            return []
+        return [c for c in ANNEX_A_TABLES[self.table] if c not in self.columns]
+
+    def data(self) -> list[tuple[int, list[object]]]:
+        """(sheet row number as Excel shows it, cells) for every non-empty row under the header."""
+        return [
+            (index + 1, row)
+            for index, row in enumerate(self.rows)
+            if index > self.header_row and any(cell_text(v) for v in row)
+        ]
+
+
+@dataclass
+class Workbook:
+    sheets: list[Sheet] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)  # sheets that are no Annex A list
+
+
+def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int], list[str]] | None:
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        unknown: list[str] = []
+        for position, value in enumerate(row):
+            spelling = normalise(value)
+            if not spelling:
+                continue
+            column = BY_SPELLING.get(spelling)
+            if column is None or column in columns:
+                unknown.append(str(value).strip())
+            else:
+                columns[column] = position
+        if "child_unique_id" in columns:
+            return index, columns, unknown
+    return None
+
+
+def _check_zip(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise RejectedWorkbook(
+            "annex_a.file_too_large", f"the workbook is {size:,} bytes (limit {MAX_BYTES:,})"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise RejectedWorkbook(
+            "annex_a.unreadable", f"not a readable .xlsx workbook: {exc}"
+        ) from exc
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise RejectedWorkbook(
+            "annex_a.file_too_large",
+            f"the workbook inflates to {unzipped:,} bytes (limit {MAX_UNZIPPED_BYTES:,})",
+        )
+
+
+def read(path: Path) -> Workbook:
+    """Every Annex A list in the workbook, with its header matched."""
+    from python_calamine import CalamineWorkbook
+
+    _check_zip(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise RejectedWorkbook("annex_a.unreadable", f"not a readable workbook: {exc}") from exc
+    out = Workbook()
+    for name in book.sheet_names:
+        number = list_number(name)
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        found = _find_header(rows) if number else None
+        if number is None or found is None:
+            out.unrecognised.append(name)
+            continue
+        header_row, columns, unknown = found
+        out.sheets.append(Sheet(name, number, header_row, columns, unknown, rows))
+    return out
+
+
+def is_annex_a(book: Workbook) -> bool:
+    return any(sheet.table for sheet in book.sheets)
+
+
+def table_rows(sheet: Sheet) -> list[tuple]:
+    """A loaded list's rows in the raw table's column order, then the sheet row number."""
+    assert sheet.table is not None
+    columns = ANNEX_A_TABLES[sheet.table]
+    out = []
+    for row_number, row in sheet.data():
+        values = []
+        for column in columns:
+            position = sheet.columns.get(column)
+            value = row[position] if position is not None and position < len(row) else None
+            values.append(date_text(value) if column in DATE_COLUMNS else cell_text(value))
+        out.append((*values, row_number))
+    return out
+
+
+def rewrite(
+    path: Path, dest: Path, change: dict[str, Callable[[object], object]], keep_unloaded: bool
+) -> dict[str, int]:
+    """Copy a workbook applying `change` (warehouse column -> function) to every list.
+
+    Lists the warehouse does not load keep their header and, unless `keep_unloaded`, lose
+    their rows. Returns the rows written per sheet.
+    """
+    import xlsxwriter
+
+    book = read(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    written: dict[str, int] = {}
+    out = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "in_memory": False})
+    # Fixed metadata, so the same extract always gives the same bytes (and a re-drop is
+    # recognised as a duplicate).
+    out.set_properties({"created": dt.datetime(2000, 1, 1)})
+    date_format = out.add_format({"num_format": "dd/mm/yyyy"})
+    try:
+        for sheet in sorted(book.sheets, key=lambda s: s.number):
+            target = out.add_worksheet(sheet.name[:31])
+            by_position = {p: c for c, p in sheet.columns.items()}
+            keep_rows = sheet.table is not None or keep_unloaded
+            count = 0
+            for index, row in enumerate(sheet.rows):
+                if index > sheet.header_row and not keep_rows:
+                    break
+                if index > sheet.header_row and not any(cell_text(v) for v in row):
+                    continue
+                for position, value in enumerate(row):
+                    column = by_position.get(position)
+                    if index > sheet.header_row and column in change:
+                        value = change[column](value)
+                    if isinstance(value, dt.datetime):
+                        value = value.date()
+                    if isinstance(value, dt.date):
+                        target.write_datetime(
+                            index, position, dt.datetime.combine(value, dt.time()), date_format
+                        )
+                    elif value is not None and value != "":
+                        target.write(index, position, value)
+                count += index > sheet.header_row
+            written[sheet.name] = count
+        out.close()
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return written

@@ -1,0 +1,233 @@
+"""CIN census and Annex A drops on their way in: parsed rows into batch tables, checks, raw.
+
+Both are read in Python (a locked-down XML parser, a workbook reader) rather than by DuckDB's
+CSV reader, then follow the SSDA903's path: every new file of a kind lands in one temp batch
+table per raw table (`batch_cin_<table>`, `batch_annex_a_<table>`) with the file as a column,
+Great Expectations checks each table for all files at once, and only files that pass are
+copied into the raw tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from csc import annex_a, annex_a_rules, cin, cin_rules, warehouse
+from csc.pseudonymise import TOKEN_PATTERN
+from csc.rules import Rule
+
+LINEAGE = ("_row", "_file", "_la_code", "_reference_date", "_year_ending", "_sha256")
+LINEAGE_TYPES = ("bigint", "varchar", "varchar", "date", "integer", "varchar")
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of nested return: its raw tables and how its frames name their columns."""
+
+    name: str
+    tables: dict[str, tuple[str, ...]]
+    frame_names: dict[str, str]  # raw column -> batch and frame column
+    raw_table: Callable[[str], str]
+    rules_for: Callable[[str, Iterable[int]], list[Rule]]
+    prepare_sql: Callable[[str, str], str]
+    child: Callable[[str], str]  # the column naming the child in a table's frame
+
+    def batch(self, table: str) -> str:
+        return f"batch_{self.name}_{table}"
+
+    def columns(self, table: str) -> list[str]:
+        return [self.frame_names.get(c, c) for c in self.tables[table]]
+
+    def extra(self, table: str) -> list[tuple[str, str]]:
+        """Columns a table's batch has beyond the raw columns and the lineage."""
+        return [("_la_number", "varchar")] if self.name == "cin" and table == "header" else []
+
+
+CIN = Family(
+    name="cin",
+    tables=warehouse.CIN_TABLES,
+    frame_names=cin_rules.ELEMENTS,
+    raw_table=warehouse.cin_table,
+    rules_for=cin_rules.rules_for,
+    prepare_sql=cin_rules.prepare_sql,
+    child=lambda table: "_child" if table == "header" else cin_rules.CHILD,
+)
+ANNEX_A = Family(
+    name="annex_a",
+    tables=warehouse.ANNEX_A_TABLES,
+    frame_names={},
+    raw_table=warehouse.annex_a_table,
+    rules_for=annex_a_rules.rules_for,
+    prepare_sql=annex_a_rules.prepare_sql,
+    child=lambda table: annex_a_rules.CHILD,
+)
+FAMILIES = (CIN, ANNEX_A)
+
+
+class Buffer:
+    """Parsed rows on their way into a family's batch tables, appended in large blocks."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, family: Family, limit: int) -> None:
+        self.con = con
+        self.family = family
+        self.limit = limit
+        self.rows: dict[str, list[tuple]] = {table: [] for table in family.tables}
+        self.held = 0
+        for table, raw_columns in family.tables.items():
+            columns = [
+                f"{name} {'bigint' if raw.startswith('_') else 'varchar'}"
+                for raw, name in zip(raw_columns, family.columns(table), strict=True)
+            ]
+            columns += [f"{n} {t}" for n, t in zip(LINEAGE, LINEAGE_TYPES, strict=True)]
+            columns += [f"{n} {t}" for n, t in family.extra(table)]
+            con.execute(
+                f"create or replace temp table {family.batch(table)} ({', '.join(columns)})"
+            )
+
+    def add(self, table: str, rows: list[tuple], lineage: tuple, extra: tuple = ()) -> None:
+        """Append a file's rows; each gets its row number in the file, then `lineage`."""
+        store = self.rows[table]
+        for number, row in enumerate(rows, 1):
+            store.append((*row, number, *lineage, *extra))
+        self.held += len(rows)
+        if self.held >= self.limit:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if not rows:
+                continue
+            names = self.family.columns(table) + list(LINEAGE)
+            names += [n for n, _ in self.family.extra(table)]
+            frame = pd.DataFrame.from_records(rows, columns=names)
+            self.con.register("parsed_rows", frame)
+            self.con.execute(f"insert into {self.family.batch(table)} select * from parsed_rows")
+            self.con.unregister("parsed_rows")
+            rows.clear()
+        self.held = 0
+
+
+def lineage(drop) -> tuple:  # noqa: ANN001 - a load.DropFile; load imports this module
+    return (drop.rel, drop.la_code, drop.reference_date, drop.year_ending, drop.sha256)
+
+
+def read_cin(drop, buffer: Buffer) -> None:  # noqa: ANN001
+    """Parse a census; a file refused by the parser is failed here and adds no rows."""
+    try:
+        census = cin.parse(drop.path)
+    except cin.RejectedXml as exc:
+        drop.fail(exc.rule_id, "critical", exc.message)
+        return
+    drop.kind = "cin"
+    drop.rows = census.children
+    header = tuple(census.header.get(c) for c in warehouse.CIN_TABLES["header"])
+    buffer.add("header", [header], lineage(drop), (drop.la_number,))
+    drop.table_rows["header"] = 1
+    for table, rows in census.tables.items():
+        drop.table_rows[table] = len(rows)
+        buffer.add(table, rows, lineage(drop))
+    if not census.children:
+        drop.fail("cin.no_children", "warning", "the census holds no <Child>")
+
+
+def _tokens_ok(sheet: annex_a.Sheet) -> list[int]:
+    """Sheet rows of an unloaded list whose Child Unique ID is not a token."""
+    position = sheet.columns["child_unique_id"]
+    pattern = re.compile(TOKEN_PATTERN)
+    bad = []
+    for row_number, row in sheet.data():
+        text = annex_a.cell_text(row[position] if position < len(row) else None)
+        if text and not pattern.match(text):
+            bad.append(row_number)
+    return bad
+
+
+def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
+    """Read Lists 1-3 of a workbook; note the lists it leaves and anything it cannot match."""
+    try:
+        book = annex_a.read(drop.path)
+    except annex_a.RejectedWorkbook as exc:
+        drop.fail(exc.rule_id, "critical", exc.message)
+        return
+    if not annex_a.is_annex_a(book):
+        drop.fail(
+            "annex_a.no_lists",
+            "critical",
+            "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column (sheets: "
+            + ", ".join(book.unrecognised)
+            + ")",
+        )
+        return
+    drop.kind = "annex_a"
+    found = {sheet.table for sheet in book.sheets if sheet.table}
+    for number, table in annex_a.LOADED_LISTS.items():
+        if table not in found:
+            drop.fail("annex_a.list_missing", "warning", f"List {number} ({table}) is missing")
+    for sheet in book.sheets:
+        if sheet.table is None:
+            rows = len(sheet.data())
+            drop.fail(
+                "annex_a.list_not_loaded",
+                "info",
+                f"{sheet.name} ({rows} rows) is not loaded: the warehouse takes Lists 1-3",
+            )
+            for row in _tokens_ok(sheet)[:20]:
+                drop.fail(
+                    "annex_a.child_not_pseudonymised",
+                    "critical",
+                    f"{sheet.name}: Child Unique ID is not a pseudonymised token: run "
+                    "`csc pseudonymise` before dropping",
+                    row=row,
+                )
+            continue
+        missing = sheet.missing()
+        if missing:
+            drop.fail(
+                "annex_a.missing_columns",
+                "critical",
+                f"{sheet.name} has no column for " + ", ".join(missing),
+            )
+            continue
+        if sheet.unknown:
+            drop.fail(
+                "annex_a.extra_columns",
+                "warning",
+                f"{sheet.name}: column(s) not in Annex A were ignored: " + ", ".join(sheet.unknown),
+            )
+        rows = annex_a.table_rows(sheet)
+        # The sheet's row number, as the council sees it, is the row's number in the file.
+        drop.table_rows[sheet.table] = len(rows)
+        drop.rows += len(rows)
+        store = buffer.rows[sheet.table]
+        for row in rows:
+            store.append((*row, *lineage(drop)))
+        buffer.held += len(rows)
+    for name in book.unrecognised:
+        drop.fail(
+            "annex_a.sheet_not_loaded", "info", f"sheet {name!r} is not an Annex A list; ignored"
+        )
+    if buffer.held >= buffer.limit:
+        buffer.flush()
+
+
+def write(con: duckdb.DuckDBPyConnection, family: Family, load_id: str) -> None:
+    """Copy the rows of loaded files (temp table `loaded_files`) into the raw tables."""
+    for table, raw_columns in family.tables.items():
+        columns = ", ".join(f"b.{c}" for c in family.columns(table))
+        con.execute(
+            f"""
+            insert into {family.raw_table(table)} ({", ".join(raw_columns)},
+                _la_code, _reference_date, _collection_year, _load_id, _source_file,
+                _file_sha256, _row_number)
+            select {columns}, b._la_code, b._reference_date,
+                printf('%d-%02d', b._year_ending - 1, b._year_ending % 100),
+                ?, b._file, b._sha256, b._row
+            from {family.batch(table)} as b
+            where b._file in (select _file from loaded_files)
+            """,
+            [load_id],
+        )

@@ -1,0 +1,347 @@
+"""The children-in-need census: a locked-down, streaming reader of the DfE XML return.
+
+The parser refuses anything a census never needs and an attacker would: a document type
+declaration (so no entity definitions, no entity expansion, no external entities), and
+network access is never attempted. It also refuses files larger than `MAX_BYTES` and
+elements nested deeper than `MAX_DEPTH`, so a hostile file costs no more than reading it.
+
+The file is read one `<Child>` at a time: each child becomes rows of the raw CIN tables
+(`warehouse.CIN_TABLES`), then is discarded, so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml
+import defusedxml.ElementTree as safe_xml
+
+from csc.warehouse import CIN_TABLES
+
+MAX_BYTES = 1 << 30  # a whole region's census is about 200 MB; one council's far less
+MAX_DEPTH = 12  # the deepest element, a CP plan review date, sits at depth 7
+COLLECTION = "CIN"
+HEADER_FIELDS = CIN_TABLES["header"]
+HEADER_PATHS = {
+    "collection": ("CollectionDetails", "Collection"),
+    "year": ("CollectionDetails", "Year"),
+    "referencedate": ("CollectionDetails", "ReferenceDate"),
+    "sourcelevel": ("Source", "SourceLevel"),
+    "lea": ("Source", "LEA"),
+    "softwarecode": ("Source", "SoftwareCode"),
+    "release": ("Source", "Release"),
+    "serialno": ("Source", "SerialNo"),
+    "datetime": ("Source", "DateTime"),
+}
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class RejectedXml(Exception):
+    """A file that is not a readable, safe CIN census. `rule_id` names what it broke."""
+
+    def __init__(self, rule_id: str, message: str) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.message = message
+
+
+@dataclass
+class CinCensus:
+    """One census file as rows of the raw CIN tables (without the lineage columns)."""
+
+    header: dict[str, str | None]
+    tables: dict[str, list[tuple]] = field(default_factory=dict)
+    children: int = 0
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(element: ET.Element | None, name: str) -> str | None:
+    if element is None:
+        return None
+    for item in element:
+        if local(item.tag) == name:
+            text = (item.text or "").strip()
+            return text or None
+    return None
+
+
+def _first(element: ET.Element | None, name: str) -> ET.Element | None:
+    if element is None:
+        return None
+    for item in element:
+        if local(item.tag) == name:
+            return item
+    return None
+
+
+def _all(element: ET.Element | None, name: str) -> list[ET.Element]:
+    if element is None:
+        return []
+    return [item for item in element if local(item.tag) == name]
+
+
+def _under(element: ET.Element, *path: str) -> list[ET.Element]:
+    """Elements at a path below `element`; the last name may repeat."""
+    items = [element]
+    for name in path:
+        items = [child for item in items for child in _all(item, name)]
+    return items
+
+
+def _events(path: Path) -> Iterator[tuple[str, ET.Element, int]]:
+    """(event, element, depth) for every start and end tag, under the safety limits."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise RejectedXml(
+            "cin.file_too_large",
+            f"the file is {size:,} bytes; a CIN census over {MAX_BYTES:,} bytes is refused",
+        )
+    depth = 0
+    try:
+        for event, element in safe_xml.iterparse(
+            str(path),
+            events=("start", "end"),
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+        ):
+            if event == "start":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RejectedXml(
+                        "cin.too_deep",
+                        f"elements are nested more than {MAX_DEPTH} deep (at "
+                        f"<{local(element.tag)}>); the CIN census never nests that deep",
+                    )
+                yield event, element, depth
+            else:
+                yield event, element, depth
+                depth -= 1
+    except defusedxml.DTDForbidden as exc:
+        raise RejectedXml(
+            "cin.unsafe_xml",
+            "the file declares a document type (<!DOCTYPE>), which can define entities or "
+            "fetch external files; the CIN census needs none, so the file is refused "
+            f"({exc})",
+        ) from exc
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
+        raise RejectedXml(
+            "cin.unsafe_xml", f"the file declares or references entities, refused ({exc})"
+        ) from exc
+    except ET.ParseError as exc:
+        raise RejectedXml("cin.malformed_xml", f"the file is not well-formed XML: {exc}") from exc
+
+
+def _check_root(element: ET.Element) -> None:
+    if local(element.tag) != "Message":
+        raise RejectedXml(
+            "cin.not_a_census",
+            f"the root element is <{local(element.tag)}>, not <Message>: not a CIN census",
+        )
+
+
+def read_header(element: ET.Element) -> dict[str, str | None]:
+    header = {
+        name: _text(_first(element, group), leaf) for name, (group, leaf) in HEADER_PATHS.items()
+    }
+    if header["collection"] != COLLECTION:
+        raise RejectedXml(
+            "cin.not_a_census",
+            f"Header/CollectionDetails/Collection is {header['collection']!r}, not 'CIN'",
+        )
+    return header
+
+
+def child_rows(child: ET.Element, number: int, tables: dict[str, list[tuple]]) -> None:
+    """Append one <Child>'s rows to the raw CIN tables."""
+    ids = _first(child, "ChildIdentifiers")
+    chars = _first(child, "ChildCharacteristics")
+    la_child_id = _text(ids, "LAchildID")
+    tables["children"].append(
+        (
+            number,
+            la_child_id,
+            _text(ids, "UPN"),
+            _text(ids, "FormerUPN"),
+            _text(ids, "UPNunknown"),
+            _text(ids, "PersonBirthDate"),
+            _text(ids, "ExpectedPersonBirthDate"),
+            _text(ids, "GenderCurrent"),
+            _text(ids, "Sex"),
+            _text(ids, "PersonDeathDate"),
+            _text(chars, "Ethnicity"),
+        )
+    )
+    if chars is not None:
+        for item, disability in enumerate(_under(chars, "Disabilities", "Disability"), 1):
+            value = (disability.text or "").strip() or None
+            tables["disabilities"].append((number, item, la_child_id, value))
+    for ref_no, details in enumerate(_all(child, "CINdetails"), 1):
+        tables["referrals"].append(
+            (
+                number,
+                ref_no,
+                la_child_id,
+                _text(details, "CINreferralDate"),
+                _text(details, "ReferralSource"),
+                _text(details, "PrimaryNeedCode"),
+                _text(details, "CINclosureDate"),
+                _text(details, "ReasonForClosure"),
+                _text(details, "DateOfInitialCPC"),
+                _text(details, "ReferralNFA"),
+            )
+        )
+        for item, assessment in enumerate(_all(details, "Assessments"), 1):
+            tables["assessments"].append(
+                (
+                    number,
+                    ref_no,
+                    item,
+                    la_child_id,
+                    _text(assessment, "AssessmentActualStartDate"),
+                    _text(assessment, "AssessmentInternalReviewDate"),
+                    _text(assessment, "AssessmentAuthorisationDate"),
+                )
+            )
+            factors = _under(assessment, "FactorsIdentifiedAtAssessment", "AssessmentFactors")
+            for factor_no, factor in enumerate(factors, 1):
+                value = (factor.text or "").strip() or None
+                tables["assessment_factors"].append(
+                    (number, ref_no, item, factor_no, la_child_id, value)
+                )
+        for item, plan in enumerate(_all(details, "CINPlanDates"), 1):
+            tables["plans"].append(
+                (
+                    number,
+                    ref_no,
+                    item,
+                    la_child_id,
+                    _text(plan, "CINPlanStartDate"),
+                    _text(plan, "CINPlanEndDate"),
+                )
+            )
+        for item, s47 in enumerate(_all(details, "Section47"), 1):
+            tables["section47"].append(
+                (
+                    number,
+                    ref_no,
+                    item,
+                    la_child_id,
+                    _text(s47, "S47ActualStartDate"),
+                    _text(s47, "InitialCPCtarget"),
+                    _text(s47, "DateOfInitialCPC"),
+                    _text(s47, "ICPCnotRequired"),
+                )
+            )
+        for item, cpp in enumerate(_all(details, "ChildProtectionPlans"), 1):
+            tables["cp_plans"].append(
+                (
+                    number,
+                    ref_no,
+                    item,
+                    la_child_id,
+                    _text(cpp, "CPPstartDate"),
+                    _text(cpp, "CPPendDate"),
+                    _text(cpp, "InitialCategoryOfAbuse"),
+                    _text(cpp, "LatestCategoryOfAbuse"),
+                    _text(cpp, "NumberOfPreviousCPP"),
+                )
+            )
+            for review_no, review in enumerate(_under(cpp, "Reviews", "CPPreviewDate"), 1):
+                value = (review.text or "").strip() or None
+                tables["cp_reviews"].append((number, ref_no, item, review_no, la_child_id, value))
+
+
+def parse(path: Path) -> CinCensus:
+    """Read a CIN census file into rows; raises RejectedXml for an unsafe or foreign file."""
+    tables: dict[str, list[tuple]] = {name: [] for name in CIN_TABLES if name != "header"}
+    header: dict[str, str | None] | None = None
+    children = 0
+    container: ET.Element | None = None
+    for event, element, depth in _events(path):
+        name = local(element.tag)
+        if depth == 1:
+            if event == "start":
+                _check_root(element)
+            continue
+        if event == "start":
+            if depth == 2 and name == "Children":
+                container = element
+            continue
+        if depth == 2 and name == "Header":
+            header = read_header(element)
+            element.clear()
+        elif depth == 3 and name == "Child" and container is not None:
+            children += 1
+            child_rows(element, children, tables)
+            container.remove(element)
+    if header is None:
+        raise RejectedXml("cin.not_a_census", "the file has no <Header>: not a CIN census")
+    return CinCensus(header, tables, children)
+
+
+def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) -> int:
+    """Copy a census to `dest` one element at a time, passing each <Child> to `change_child`.
+
+    Used by `csc pseudonymise`; returns the number of children written.
+    """
+    children = 0
+    namespace = ""
+    tmp = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+
+    def dump(element: ET.Element) -> str:
+        return ET.tostring(element, encoding="unicode", default_namespace=namespace or None)
+
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+            container: ET.Element | None = None
+            for event, element, depth in _events(path):
+                name = local(element.tag)
+                if depth == 1:
+                    if event == "start":
+                        _check_root(element)
+                        namespace = element.tag[1:].split("}")[0] if "}" in element.tag else ""
+                        xmlns = f' xmlns="{namespace}"' if namespace else ""
+                        out.write(f"<Message{xmlns}>\n")
+                    else:
+                        out.write("</Message>\n")
+                    continue
+                if depth == 2:
+                    if name == "Children":
+                        if event == "start":
+                            container = element
+                            out.write("<Children>\n")
+                        else:
+                            out.write("</Children>\n")
+                    elif event == "end":
+                        if name == "Header":
+                            read_header(element)
+                        out.write(dump(element).strip() + "\n")
+                        element.clear()
+                    continue
+                if depth == 3 and event == "end" and name == "Child" and container is not None:
+                    change_child(element)
+                    element.tail = None
+                    out.write(dump(element) + "\n")
+                    container.remove(element)
+                    children += 1
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return children
+
+
+def month_of(value: str) -> str:
+    """`2012-06-17` -> `2012-06-01`; anything that is not an ISO date is blanked."""
+    match = ISO_DATE.match(value.strip())
+    return f"{match.group(1)}-{match.group(2)}-01" if match else ""
