@@ -87,7 +87,8 @@ def generate(
     help="The council's secret key (hex); created if it does not exist.",
 )
 def pseudonymise(src: Path, dest: Path, la_code: str, key_file: Path) -> None:
-    """Pseudonymise a council's SSDA903 extract (a file or a folder) before dropping it."""
+    """Pseudonymise a council's extract before dropping it: a file or a folder of SSDA903
+    CSV files, CIN census XML and Annex A workbooks."""
     from csc import pseudonymise as privacy
 
     if la_code not in reference.councils():
