@@ -1,0 +1,230 @@
+"""Ofsted Annex A workbooks: Lists 1-3 load whatever the council calls its columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from conftest import COUNCIL, KEY, Region, child
+from csc import annex_a
+from csc import pseudonymise as privacy
+
+CHILD_HEADERS = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
+LISTS = {
+    "List 1": [*CHILD_HEADERS, "Date of Contact", "Contact Source"],
+    "List 2": [
+        *CHILD_HEADERS,
+        "Assessment start date",
+        "Assessment completion date",
+        "Organisation completing assessment",
+    ],
+    "List 3": [
+        *CHILD_HEADERS,
+        "Date of referral",
+        "Referral Source",
+        "Referral NFA?",
+        "Number of Referrals in Last 12 Months",
+        "Allocated Team",
+        "Allocated Worker",
+    ],
+    "List 4": [*CHILD_HEADERS, "Assessment start date", "Assessment authorised date"],
+}
+
+
+def person(number: int, birth: object) -> list[object]:
+    return [child(number), "a) Male", "WBRI", birth, 9]
+
+
+def rows_for(sheet: str, number: int, birth: object) -> list[object]:
+    base = person(number, birth)
+    day = dt.date(2023, 6, number)
+    if sheet == "List 1":
+        return [*base, day, "2A Schools"]
+    if sheet == "List 2":
+        return [*base, day, day + dt.timedelta(days=20), "School"]
+    if sheet == "List 3":
+        return [*base, day, "2A Schools", "No", 1, "North", "W1"]
+    return [*base, day, day]
+
+
+def workbook(
+    path: Path,
+    headers: dict[str, list[str]] | None = None,
+    rows: int = 2,
+    title_row: bool = False,
+    birth: object = dt.date(2014, 3, 1),
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    for name, columns in (headers or LISTS).items():
+        sheet = book.add_worksheet(name)
+        top = 1 if title_row else 0
+        if title_row:
+            sheet.write(0, 0, f"Annex A {name}")
+        sheet.write_row(top, 0, columns)
+        for n in range(1, rows + 1):
+            for col, value in enumerate(rows_for(name, n, birth)):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(top + n, col, dt.datetime.combine(value, dt.time()), dates)
+                else:
+                    sheet.write(top + n, col, value)
+    book.close()
+    return path
+
+
+def drop_path(region: Region, name: str = "annex_a.xlsx") -> Path:
+    return region.home.drops / COUNCIL / "2024-03-31" / name
+
+
+def test_lists_1_to_3_load_and_the_rest_is_noted(tmp_path):
+    region = Region(tmp_path)
+    workbook(drop_path(region))
+    region.load()
+    assert region.status("annex_a.xlsx") == "loaded"
+    counts = region.query(
+        "select (select count(*) from raw.annex_a_contacts),"
+        " (select count(*) from raw.annex_a_early_help),"
+        " (select count(*) from raw.annex_a_referrals)"
+    )
+    assert counts == [(2, 2, 2)]
+    assert region.query("select date_of_contact, _row_number from raw.annex_a_contacts") == [
+        ("2023-06-01", 2),
+        ("2023-06-02", 3),
+    ]
+    (message,) = region.query("select message from raw.load_manifest")[0]
+    assert "annex_a.list_not_loaded" in message
+    assert (
+        region.query("select rule_id, severity from raw.load_failures where severity <> 'info'")
+        == []
+    )
+
+
+def test_header_variations_councils_use_are_matched(tmp_path):
+    variant = {
+        "list 1 - contacts": [
+            "CHILD  ID",
+            "sex",
+            "Ethnic Origin",
+            "DOB",
+            "age",
+            "Contact date",
+            "Source of contact",
+        ],
+        "LIST2": [
+            "Unique Child ID",
+            "Gender",
+            "Ethnicity",
+            "Birth Date",
+            "Age (Years)",
+            "EH Assessment Start Date",
+            "Early Help Assessment Completion Date",
+            "Organisation",
+        ],
+        "List 3": [
+            "la child id",
+            "GENDER",
+            "ethnicity",
+            "date of birth",
+            "Age of child",
+            "Referral Date",
+            "Source of Referral",
+            "NFA",
+            "Referrals in last 12 months",
+            "Team",
+            "Allocated Social Worker",
+        ],
+    }
+    region = Region(tmp_path)
+    # The variant workbook keeps each list's column order, so rows_for still fits.
+    renamed = {"List 1": "list 1 - contacts", "List 2": "LIST2", "List 3": "List 3"}
+    path = drop_path(region)
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    for name, sheet_name in renamed.items():
+        sheet = book.add_worksheet(sheet_name)
+        sheet.write(0, 0, "Ofsted Annex A")  # a title above the header
+        sheet.write_row(1, 0, variant[sheet_name])
+        sheet.write_row(2, 0, [str(v) for v in rows_for(name, 1, "01/03/2014")])
+    book.close()
+    region.load()
+    assert region.status("annex_a.xlsx") == "loaded"
+    assert region.query(
+        "select date_of_birth, date_of_referral, allocated_worker from raw.annex_a_referrals"
+    ) == [("2014-03-01", "2023-06-01", "W1")]
+
+
+def test_a_list_without_a_needed_column_quarantines_the_workbook(tmp_path):
+    headers = dict(LISTS)
+    headers["List 1"] = [c for c in LISTS["List 1"] if c != "Date of Contact"] + ["Notes"]
+    region = Region(tmp_path)
+    workbook(drop_path(region), headers)
+    region.load()
+    assert region.status("annex_a.xlsx") == "quarantined"
+    (message,) = region.query(
+        "select message from raw.load_failures where rule_id = 'annex_a.missing_columns'"
+    )[0]
+    assert "List 1" in message and "date_of_contact" in message
+    assert region.query("select count(*) from raw.annex_a_referrals") == [(0,)]
+
+
+def test_identifiable_rows_even_in_unloaded_lists_quarantine_the_workbook(tmp_path):
+    region = Region(tmp_path)
+    path = workbook(drop_path(region), {"List 1": LISTS["List 1"], "List 5": LISTS["List 4"]})
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("List 1").write_row(0, 0, LISTS["List 1"])
+    unloaded = book.add_worksheet("List 5")
+    unloaded.write_row(0, 0, LISTS["List 4"])
+    unloaded.write_row(1, 0, ["BF101", "a) Male", "WBRI", "01/03/2014", 9])  # a case number
+    book.close()
+    region.load()
+    assert region.status("annex_a.xlsx") == "quarantined"
+    assert region.query(
+        "select rule_id, row_number from raw.load_failures where severity = 'critical'"
+    ) == [("annex_a.child_not_pseudonymised", 2)]
+
+
+def test_pseudonymise_workbook_tokens_match_and_unloaded_lists_are_emptied(tmp_path):
+    source = tmp_path / "council" / "annex_a.xlsx"
+    path = source.parent
+    path.mkdir()
+    book = xlsxwriter.Workbook(str(source))
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    for name, columns in LISTS.items():
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, columns)
+        values = rows_for(name, 1, dt.date(2014, 3, 17))
+        values[0] = "BF101"
+        for col, value in enumerate(values):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(1, col, dt.datetime.combine(value, dt.time()), dates)
+            else:
+                sheet.write(1, col, value)
+    book.close()
+    dest = tmp_path / "drop" / "annex_a.xlsx"
+    result = privacy.pseudonymise_file(source, dest, KEY)
+    assert result.kind == "annex_a" and result.rows == 3
+    out = annex_a.read(dest)
+    by_name = {s.name: s for s in out.sheets}
+    assert by_name["List 4"].data() == []
+    (row_number, row) = by_name["List 3"].data()[0]
+    assert row_number == 2
+    assert row[0] == privacy.token(KEY, "BF101")
+    assert row[3] == dt.date(2014, 3, 1)
+    assert row[10] == privacy.token(KEY, "W1")
+    # The same extract always gives the same bytes, so a re-drop is a duplicate.
+    again = tmp_path / "again.xlsx"
+    privacy.pseudonymise_file(source, again, KEY)
+    assert again.read_bytes() == dest.read_bytes()
+
+
+def test_header_matching_normalises_case_spacing_and_punctuation():
+    assert annex_a.normalise("  Referral NFA? ") == "referral nfa"
+    assert annex_a.normalise("Age of Child (Years)") == "age of child years"
+    assert annex_a.list_number("LIST 3 - Referrals") == 3
+    assert annex_a.list_number("Summary") is None
+    assert annex_a.date_text("17/06/2012") == "2012-06-17"
+    assert annex_a.date_text("31/02/2012") == "31/02/2012"  # kept, and the checks refuse it
+    assert annex_a.cell_text(3.0) == "3"
