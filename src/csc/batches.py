@@ -9,9 +9,14 @@ copied into the raw tables.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -115,12 +120,47 @@ def lineage(drop) -> tuple:  # noqa: ANN001 - a load.DropFile; load imports this
     return (drop.rel, drop.la_code, drop.reference_date, drop.year_ending, drop.sha256)
 
 
-def read_cin(drop, buffer: Buffer) -> None:  # noqa: ANN001
-    """Parse a census; a file refused by the parser is failed here and adds no rows."""
+PARALLEL_BYTES = 20 << 20  # below this much XML, starting worker processes costs more
+
+
+def _parse(path: Path) -> cin.CinCensus | cin.RejectedXml:
     try:
-        census = cin.parse(drop.path)
+        return cin.parse(path)
     except cin.RejectedXml as exc:
-        drop.fail(exc.rule_id, "critical", exc.message)
+        return exc
+
+
+def parse_all(paths: list[Path]) -> Iterator[cin.CinCensus | cin.RejectedXml]:
+    """Each census parsed, in order; in worker processes (one per core) when there is much.
+
+    Parsing XML is Python-bound, so processes rather than threads; at most two files per
+    worker are in flight, so memory stays a few files deep however many are dropped.
+    """
+    workers = min(os.cpu_count() or 1, len(paths))
+    if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
+        yield from (_parse(p) for p in paths)
+        return
+    # spawn, not fork: the loading process holds a DuckDB connection and threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending: deque[Future] = deque()
+        queue = iter(paths)
+        for path in queue:
+            pending.append(pool.submit(_parse, path))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            result = pending.popleft().result()
+            following = next(queue, None)
+            if following is not None:
+                pending.append(pool.submit(_parse, following))
+            yield result
+
+
+def read_cin(drop, buffer: Buffer, census: cin.CinCensus | cin.RejectedXml) -> None:  # noqa: ANN001
+    """Add a parsed census; a file refused by the parser is failed here and adds no rows."""
+    if isinstance(census, cin.RejectedXml):
+        drop.fail(census.rule_id, "critical", census.message)
         return
     drop.kind = "cin"
     drop.rows = census.children

@@ -60,7 +60,7 @@ class CinCensus:
 
 def local(tag: str) -> str:
     """An element's name without its namespace."""
-    return tag.rsplit("}", 1)[-1]
+    return tag.rsplit("}", 1)[-1] if "}" in tag else tag
 
 
 def _text(element: ET.Element | None, name: str) -> str | None:
@@ -96,8 +96,9 @@ def _under(element: ET.Element, *path: str) -> list[ET.Element]:
     return items
 
 
-def _events(path: Path) -> Iterator[tuple[str, ET.Element, int]]:
-    """(event, element, depth) for every start and end tag, under the safety limits."""
+def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Element, int]]:
+    """(event, element, depth) for start and end tags down to depth `shallow`, under the
+    safety limits (which apply at every depth)."""
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise RejectedXml(
@@ -121,9 +122,11 @@ def _events(path: Path) -> Iterator[tuple[str, ET.Element, int]]:
                         f"elements are nested more than {MAX_DEPTH} deep (at "
                         f"<{local(element.tag)}>); the CIN census never nests that deep",
                     )
-                yield event, element, depth
+                if depth <= shallow:
+                    yield event, element, depth
             else:
-                yield event, element, depth
+                if depth <= shallow:
+                    yield event, element, depth
                 depth -= 1
     except defusedxml.DTDForbidden as exc:
         raise RejectedXml(
@@ -160,103 +163,127 @@ def read_header(element: ET.Element) -> dict[str, str | None]:
     return header
 
 
+def _fields(element: ET.Element | None) -> dict[str, str | None]:
+    """An element's leaf children by name, text trimmed (blank is None); first one wins."""
+    out: dict[str, str | None] = {}
+    if element is None:
+        return out
+    for item in element:
+        name = local(item.tag)
+        if name not in out:
+            text = item.text.strip() if item.text else ""
+            out[name] = text or None
+    return out
+
+
+def _values(elements: list[ET.Element]) -> list[str | None]:
+    return [(e.text.strip() if e.text else "") or None for e in elements]
+
+
 def child_rows(child: ET.Element, number: int, tables: dict[str, list[tuple]]) -> None:
     """Append one <Child>'s rows to the raw CIN tables."""
-    ids = _first(child, "ChildIdentifiers")
-    chars = _first(child, "ChildCharacteristics")
-    la_child_id = _text(ids, "LAchildID")
+    ids = _fields(_first(child, "ChildIdentifiers"))
+    chars_element = _first(child, "ChildCharacteristics")
+    chars = _fields(chars_element)
+    la_child_id = ids.get("LAchildID")
     tables["children"].append(
         (
             number,
             la_child_id,
-            _text(ids, "UPN"),
-            _text(ids, "FormerUPN"),
-            _text(ids, "UPNunknown"),
-            _text(ids, "PersonBirthDate"),
-            _text(ids, "ExpectedPersonBirthDate"),
-            _text(ids, "GenderCurrent"),
-            _text(ids, "Sex"),
-            _text(ids, "PersonDeathDate"),
-            _text(chars, "Ethnicity"),
+            ids.get("UPN"),
+            ids.get("FormerUPN"),
+            ids.get("UPNunknown"),
+            ids.get("PersonBirthDate"),
+            ids.get("ExpectedPersonBirthDate"),
+            ids.get("GenderCurrent"),
+            ids.get("Sex"),
+            ids.get("PersonDeathDate"),
+            chars.get("Ethnicity"),
         )
     )
-    if chars is not None:
-        for item, disability in enumerate(_under(chars, "Disabilities", "Disability"), 1):
-            value = (disability.text or "").strip() or None
+    if chars_element is not None:
+        disabilities = _values(_under(chars_element, "Disabilities", "Disability"))
+        for item, value in enumerate(disabilities, 1):
             tables["disabilities"].append((number, item, la_child_id, value))
     for ref_no, details in enumerate(_all(child, "CINdetails"), 1):
+        d = _fields(details)
         tables["referrals"].append(
             (
                 number,
                 ref_no,
                 la_child_id,
-                _text(details, "CINreferralDate"),
-                _text(details, "ReferralSource"),
-                _text(details, "PrimaryNeedCode"),
-                _text(details, "CINclosureDate"),
-                _text(details, "ReasonForClosure"),
-                _text(details, "DateOfInitialCPC"),
-                _text(details, "ReferralNFA"),
+                d.get("CINreferralDate"),
+                d.get("ReferralSource"),
+                d.get("PrimaryNeedCode"),
+                d.get("CINclosureDate"),
+                d.get("ReasonForClosure"),
+                d.get("DateOfInitialCPC"),
+                d.get("ReferralNFA"),
             )
         )
         for item, assessment in enumerate(_all(details, "Assessments"), 1):
+            a = _fields(assessment)
             tables["assessments"].append(
                 (
                     number,
                     ref_no,
                     item,
                     la_child_id,
-                    _text(assessment, "AssessmentActualStartDate"),
-                    _text(assessment, "AssessmentInternalReviewDate"),
-                    _text(assessment, "AssessmentAuthorisationDate"),
+                    a.get("AssessmentActualStartDate"),
+                    a.get("AssessmentInternalReviewDate"),
+                    a.get("AssessmentAuthorisationDate"),
                 )
             )
-            factors = _under(assessment, "FactorsIdentifiedAtAssessment", "AssessmentFactors")
-            for factor_no, factor in enumerate(factors, 1):
-                value = (factor.text or "").strip() or None
+            factors = _values(
+                _under(assessment, "FactorsIdentifiedAtAssessment", "AssessmentFactors")
+            )
+            for factor_no, value in enumerate(factors, 1):
                 tables["assessment_factors"].append(
                     (number, ref_no, item, factor_no, la_child_id, value)
                 )
         for item, plan in enumerate(_all(details, "CINPlanDates"), 1):
+            p = _fields(plan)
             tables["plans"].append(
                 (
                     number,
                     ref_no,
                     item,
                     la_child_id,
-                    _text(plan, "CINPlanStartDate"),
-                    _text(plan, "CINPlanEndDate"),
+                    p.get("CINPlanStartDate"),
+                    p.get("CINPlanEndDate"),
                 )
             )
         for item, s47 in enumerate(_all(details, "Section47"), 1):
+            s = _fields(s47)
             tables["section47"].append(
                 (
                     number,
                     ref_no,
                     item,
                     la_child_id,
-                    _text(s47, "S47ActualStartDate"),
-                    _text(s47, "InitialCPCtarget"),
-                    _text(s47, "DateOfInitialCPC"),
-                    _text(s47, "ICPCnotRequired"),
+                    s.get("S47ActualStartDate"),
+                    s.get("InitialCPCtarget"),
+                    s.get("DateOfInitialCPC"),
+                    s.get("ICPCnotRequired"),
                 )
             )
         for item, cpp in enumerate(_all(details, "ChildProtectionPlans"), 1):
+            c = _fields(cpp)
             tables["cp_plans"].append(
                 (
                     number,
                     ref_no,
                     item,
                     la_child_id,
-                    _text(cpp, "CPPstartDate"),
-                    _text(cpp, "CPPendDate"),
-                    _text(cpp, "InitialCategoryOfAbuse"),
-                    _text(cpp, "LatestCategoryOfAbuse"),
-                    _text(cpp, "NumberOfPreviousCPP"),
+                    c.get("CPPstartDate"),
+                    c.get("CPPendDate"),
+                    c.get("InitialCategoryOfAbuse"),
+                    c.get("LatestCategoryOfAbuse"),
+                    c.get("NumberOfPreviousCPP"),
                 )
             )
-            for review_no, review in enumerate(_under(cpp, "Reviews", "CPPreviewDate"), 1):
-                value = (review.text or "").strip() or None
+            reviews = _values(_under(cpp, "Reviews", "CPPreviewDate"))
+            for review_no, value in enumerate(reviews, 1):
                 tables["cp_reviews"].append((number, ref_no, item, review_no, la_child_id, value))
 
 
@@ -266,7 +293,7 @@ def parse(path: Path) -> CinCensus:
     header: dict[str, str | None] | None = None
     children = 0
     container: ET.Element | None = None
-    for event, element, depth in _events(path):
+    for event, element, depth in _events(path, shallow=3):
         name = local(element.tag)
         if depth == 1:
             if event == "start":
@@ -305,7 +332,7 @@ def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) 
         with open(tmp, "w", encoding="utf-8", newline="\n") as out:
             out.write('<?xml version="1.0" encoding="utf-8"?>\n')
             container: ET.Element | None = None
-            for event, element, depth in _events(path):
+            for event, element, depth in _events(path, shallow=3):
                 name = local(element.tag)
                 if depth == 1:
                     if event == "start":

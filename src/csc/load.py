@@ -410,27 +410,40 @@ def _load(
         work = home.work / load_id
         readable: list[DropFile] = []
         buffers = {f.name: batches.Buffer(con, f, BUFFER_ROWS) for f in batches.FAMILIES}
-        for done, drop in enumerate(new, 1):
+        candidates: list[DropFile] = []
+        for drop in new:
             place(drop)
             same = previous.get((drop.la_code, drop.collection_year, drop.sha256))
             if same and not drop.critical:
                 drop.status = DUPLICATE
                 drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
                 continue
-            if not drop.critical:
-                drop.file_format = file_format(drop.path)
-                if drop.file_format == "xml":
-                    batches.read_cin(drop, buffers[CIN])
-                elif drop.file_format == "xlsx":
-                    batches.read_annex_a(drop, buffers[ANNEX_A])
-                else:
-                    recognise(drop, work)
+            if drop.critical:
+                drop.status = QUARANTINED
+                continue
+            drop.file_format = file_format(drop.path)
+            candidates.append(drop)
+        censuses = batches.parse_all([d.path for d in candidates if d.file_format == "xml"])
+        for done, drop in enumerate(candidates, 1):
+            census = next(censuses) if drop.file_format == "xml" else None
+            # The same bytes twice in one run: the second is a duplicate of the first.
+            same = previous.get((drop.la_code, drop.collection_year, drop.sha256))
+            if same:
+                drop.status = DUPLICATE
+                drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
+                continue
+            if census is not None:
+                batches.read_cin(drop, buffers[CIN], census)
+            elif drop.file_format == "xlsx":
+                batches.read_annex_a(drop, buffers[ANNEX_A])
+            else:
+                recognise(drop, work)
             if drop.critical:
                 drop.status = QUARANTINED
             else:
                 previous[(drop.la_code, drop.collection_year, drop.sha256)] = drop.rel
                 readable.append(drop)
-            progress("recognise", done, len(new))
+            progress("recognise", done, len(candidates))
 
         for buffer in buffers.values():
             buffer.flush()

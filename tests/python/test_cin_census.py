@@ -309,3 +309,18 @@ def test_same_key_gives_the_same_token_in_every_return():
     assert privacy.token(KEY, "BF101") == privacy.token(KEY, " BF101 ")
     assert cin.month_of("2012-06-17") == "2012-06-01"
     assert cin.month_of("17/06/2012") == ""
+
+
+def test_many_censuses_parse_in_worker_processes_in_order(tmp_path, monkeypatch):
+    from csc import batches
+
+    paths = [
+        _write(tmp_path / "a.xml", census(CLEAN)),
+        _write(tmp_path / "b.xml", MALICIOUS["entity expansion"][0]),
+        _write(tmp_path / "c.xml", census(CLEAN + a_child(2, referral("2023-07-01")))),
+    ]
+    monkeypatch.setattr(batches, "PARALLEL_BYTES", 0)
+    results = list(batches.parse_all(paths))
+    assert isinstance(results[1], cin.RejectedXml) and results[1].rule_id == "cin.unsafe_xml"
+    assert [r.children for r in (results[0], results[2])] == [1, 2]
+    assert results[2].tables == cin.parse(paths[2]).tables
