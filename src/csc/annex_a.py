@@ -75,9 +75,12 @@ BY_SPELLING = {spelling: column for column, names in ALIASES.items() for spellin
 
 class RejectedWorkbook(Exception):
     def __init__(self, rule_id: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(rule_id, message)  # both, so it survives a trip between processes
         self.rule_id = rule_id
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def normalise(header: object) -> str:

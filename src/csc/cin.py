@@ -44,9 +44,12 @@ class RejectedXml(Exception):
     """A file that is not a readable, safe CIN census. `rule_id` names what it broke."""
 
     def __init__(self, rule_id: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(rule_id, message)  # both, so it survives a trip between processes
         self.rule_id = rule_id
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
