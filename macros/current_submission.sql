@@ -1,9 +1,11 @@
-{#- The rows of one SSDA903 raw table that belong to the current submission: for each
-    council, collection year and table, the file whose status in the load manifest is
-    `loaded` (later reference dates and resubmissions have superseded the rest). -#}
-{% macro current_submission(table) -%}
+{#- The rows of one raw table that belong to the current submission: for each council,
+    collection year and kind of return, the file whose status in the load manifest is
+    `loaded` (later reference dates and resubmissions have superseded the rest).
+    `source_name` is the dbt source holding the table (ssda903, cin_census, annex_a); the
+    load manifest is one table for every kind of return. -#}
+{% macro current_submission(table, source_name='ssda903') -%}
     select raw_rows.*
-    from {{ source('ssda903', table) }} as raw_rows
+    from {{ source(source_name, table) }} as raw_rows
     inner join {{ source('ssda903', 'load_manifest') }} as manifest
         on
             raw_rows._source_file = manifest.path

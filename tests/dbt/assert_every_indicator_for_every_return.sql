@@ -1,8 +1,14 @@
--- Every council with a current return for a year has a row for every SSDA903 indicator.
+-- Every council with a current SSDA903 return for a year has a row for every SSDA903
+-- indicator (every indicator that is not a CIN census one; those have their own test).
 with
 
 indicators as (
     select indicator from {{ ref('indicator_definitions') }}
+    where indicator not in (
+        {% for indicator, numerator, denominator in cin_census_indicators() %}
+            '{{ indicator }}'{% if not loop.last %},{% endif %}
+        {% endfor %}
+    )
 ),
 
 returns as (

@@ -1,12 +1,38 @@
 -- One row per council, collection year and indicator: the council's value beside the
 -- region's, its rank (1 = best, or highest where higher is neither better nor worse) and
 -- quartile (1 = best) among the councils with a value. period_end is the reference date of
--- the council's current return: 31 March, or an in-year extract's date.
+-- the council's current return: 31 March, or an in-year extract's date. Indicators come
+-- from the SSDA903 (children looked after) and the CIN census (children in need); each
+-- council-year's values come from that return alone.
 
 with
 
-indicator_values as (
+ssda903_values as (
     select * from {{ ref('int_ssda903__indicator_values') }}
+),
+
+cin_census_values as (
+    select * from {{ ref('int_children_in_need__indicator_values') }}
+),
+
+indicator_values as (
+    select
+        la_code,
+        collection_year,
+        reference_date,
+        indicator,
+        numerator,
+        denominator
+    from ssda903_values
+    union all
+    select
+        la_code,
+        collection_year,
+        reference_date,
+        indicator,
+        numerator,
+        denominator
+    from cin_census_values
 ),
 
 definitions as (
@@ -69,9 +95,11 @@ positioned as (
             partition by ranked.indicator, ranked.collection_year, ranked.value is null
             order by ranked.sort_value
         ) as rank_position,
+        -- councils tied on a value are split between quartiles by code, so the split is
+        -- the same on every run
         ntile(4) over (
             partition by ranked.indicator, ranked.collection_year, ranked.value is null
-            order by ranked.sort_value
+            order by ranked.sort_value, ranked.la_code
         ) as quartile_position
     from ranked
 ),
