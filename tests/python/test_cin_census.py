@@ -324,3 +324,41 @@ def test_many_censuses_parse_in_worker_processes_in_order(tmp_path, monkeypatch)
     assert isinstance(results[1], cin.RejectedXml) and results[1].rule_id == "cin.unsafe_xml"
     assert [r.children for r in (results[0], results[2])] == [1, 2]
     assert results[2].tables == cin.parse(paths[2]).tables
+
+
+def test_cin_indicators_count_the_external_census_as_counted_by_hand(external):
+    """The nine CIN indicators of the hand-written census, against a count by hand."""
+    from csc.build import dbt_build
+
+    dbt_build(external.home)
+    rows = dict(
+        (indicator, (numerator, denominator))
+        for indicator, numerator, denominator in external.query(
+            "select indicator, numerator, denominator from marts.benchmark_indicators "
+            "where la_code = ? and collection_year = '2023-24' and unit = 'percent'",
+            COUNCIL,
+        )
+    )
+    counts = dict(
+        external.query(
+            "select indicator, numerator from marts.benchmark_indicators "
+            "where la_code = ? and collection_year = '2023-24' and unit = 'rate_per_10k'",
+            COUNCIL,
+        )
+    )
+    # Referrals in 2023-24: BF101, BF102, BF103's second, BF104, BF105, BF106. BF103's second
+    # (1 Sep 2023) is 10 months after its first (1 Nov 2022): one re-referral.
+    assert counts["referrals_per_10k"] == 6
+    assert rows["re_referrals_12m_pct"] == (1, 6)
+    # Authorised in the year: BF101 in 32 working days (three bank holidays in May 2023),
+    # BF104 in 19. BF103's first was authorised in 2022-23; its second and BF105's are open.
+    assert rows["assessments_within_45wd_pct"] == (2, 2)
+    # Open at 31 March 2024: BF101, BF103 (second), BF104, BF105, BF106; BF102 closed.
+    assert counts["cin_rate_per_10k"] == 5
+    assert counts["s47_per_10k"] == 2
+    # ICPCs 10 (BF101) and 9 (BF104, on a Saturday) working days after the S47 started.
+    assert rows["icpc_within_15wd_pct"] == (2, 2)
+    # BF101's plan is open at 31 March; BF104's ended the day it started.
+    assert counts["cpp_rate_per_10k"] == 1
+    assert rows["cpp_second_or_subsequent_pct"] == (0, 2)
+    assert rows["cpp_ended_lasting_2y_pct"] == (0, 1)
