@@ -8,7 +8,8 @@ system would have extracted it at the return's reference date, so the same episo
 appears, consistently, in consecutive returns.
 
 The output is identifiable synthetic data in the exact DfE CSV layout:
-`<out_dir>/<ONS code>/<reference date>/<Table>.csv`.
+`<out_dir>/<ONS code>/<reference date>/<Table>.csv`. The same folders receive the CIN
+census and the Ofsted Annex A workbook of the same children (`csc.generate_cin`).
 """
 
 from __future__ import annotations
@@ -1865,10 +1866,37 @@ def generate_council(
     in_year_reference: datetime.date | None = datetime.date(2026, 10, 31),
 ) -> tuple[list[Path], list[InjectedError]]:
     """Write every return of one council; return the files and the defects injected."""
+    from csc import generate_cin
+
     views = views_for(first_year_ending, last_year_ending, in_year_reference)
     if not views:
         return [], []
     sim_start = date(min(1998, first_year_ending - SIM_START_YEARS_BEFORE), 4, 1)
+    written, injected, children = _write_ssda903(
+        out_dir, ons_code, views, sim_start, seed=seed, scale=scale, errors=errors
+    )
+    files, defects = generate_cin.write_council(
+        out_dir,
+        ons_code,
+        generate_cin.care_summary(children),
+        views,
+        seed=seed,
+        scale=scale,
+        errors=errors,
+    )
+    return written + files, injected + defects
+
+
+def _write_ssda903(
+    out_dir: Path,
+    ons_code: str,
+    views: list[View],
+    sim_start: date,
+    *,
+    seed: int,
+    scale: float,
+    errors: bool,
+) -> tuple[list[Path], list[InjectedError], list[Child]]:
     horizon = max(v.reference_date for v in views)
     window = min(v.start for v in views)
     children = simulate_council(
@@ -1883,7 +1911,7 @@ def generate_council(
             injected += inject_defects(rng, ons_code, tables, view)
         folder = Path(out_dir) / ons_code / view.reference_date.isoformat()
         written += write_view(folder, tables, view.year_ending)
-    return written, injected
+    return written, injected, children
 
 
 def generate_region(
@@ -1896,14 +1924,20 @@ def generate_region(
     first_year_ending: int = 2017,
     last_year_ending: int = 2026,
     in_year_reference: datetime.date | None = datetime.date(2026, 10, 31),
+    workers: int | None = None,
 ) -> list[Path]:
-    """Write raw SSDA903 extracts for the region's councils and return the files written.
+    """Write raw council extracts for the region's councils and return the files written.
 
     One folder per council and reference date: a full-year return at 31 March of each
     year ending `first_year_ending`..`last_year_ending`, plus an in-year extract at
-    `in_year_reference`. With `errors`, a small share of returns carry business-rule
-    defects, each listed in `out_dir/injected_errors.csv`.
+    `in_year_reference`, each with the SSDA903 tables, the CIN census and the Annex A
+    workbook. With `errors`, a small share of returns carry business-rule defects, each
+    listed in `out_dir/injected_errors.csv`. The CIN census and Annex A of each council
+    are written by up to `workers` other processes (default: one per CPU) while the
+    903 returns of the next council are simulated; the files do not depend on it.
     """
+    from csc import generate_cin
+
     out_dir = Path(out_dir)
     known = reference.councils()
     codes = list(known) if councils is None else list(councils)
@@ -1912,21 +1946,31 @@ def generate_region(
         raise ValueError(f"unknown council ONS codes: {', '.join(unknown)}")
     if scale <= 0:
         raise ValueError("scale must be positive")
+    views = views_for(first_year_ending, last_year_ending, in_year_reference)
+    sim_start = date(min(1998, first_year_ending - SIM_START_YEARS_BEFORE), 4, 1)
     written: list[Path] = []
     injected: list[InjectedError] = []
-    for ons_code in codes:
-        files, defects = generate_council(
-            out_dir,
-            ons_code,
-            seed=seed,
-            scale=scale,
-            errors=errors,
-            first_year_ending=first_year_ending,
-            last_year_ending=last_year_ending,
-            in_year_reference=in_year_reference,
-        )
-        written += files
-        injected += defects
+    pending = []
+    pool = generate_cin.process_pool(workers, len(codes)) if views else None
+    try:
+        for ons_code in codes if views else ():
+            files, defects, children = _write_ssda903(
+                out_dir, ons_code, views, sim_start, seed=seed, scale=scale, errors=errors
+            )
+            job = (out_dir, ons_code, generate_cin.care_summary(children), views)
+            options = {"seed": seed, "scale": scale, "errors": errors}
+            if pool is None:
+                cin = generate_cin.write_council(*job, **options)
+            else:
+                cin = pool.submit(generate_cin.write_council, *job, **options)
+            pending.append((files, defects, cin))
+        for files, defects, cin in pending:
+            more, more_defects = cin if pool is None else cin.result()
+            written += files + more
+            injected += defects + more_defects
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if errors:
         path = out_dir / INJECTED_ERRORS_FILE
         out_dir.mkdir(parents=True, exist_ok=True)
