@@ -2,8 +2,10 @@
 
 The parser refuses anything a census never needs and an attacker would: a document type
 declaration (so no entity definitions, no entity expansion, no external entities), and
-network access is never attempted. It also refuses files larger than `MAX_BYTES` and
-elements nested deeper than `MAX_DEPTH`, so a hostile file costs no more than reading it.
+network access is never attempted. defusedxml checks the prolog with all of these
+forbidden; only a file that passes reaches the standard library's C parser. It also
+refuses files larger than `MAX_BYTES` and elements nested deeper than `MAX_DEPTH`, so a
+hostile file costs no more than reading it.
 
 The file is read one `<Child>` at a time: each child becomes rows of the raw CIN tables
 (`warehouse.CIN_TABLES`), then is discarded, so memory does not grow with the file.
@@ -16,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml
 import defusedxml.ElementTree as safe_xml
@@ -99,24 +102,51 @@ def _under(element: ET.Element, *path: str) -> list[ET.Element]:
     return items
 
 
-def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Element, int]]:
-    """(event, element, depth) for start and end tags down to depth `shallow`, under the
-    safety limits (which apply at every depth)."""
+def _guard(path: Path) -> None:
+    """Refuse a file whose prolog declares a document type, before anything else reads it.
+
+    defusedxml reads up to the root element's start tag with DTDs, entities and external
+    references forbidden. A document type declaration can only come before the root
+    element, so a file that passes has none: no entity can be defined, expanded or fetched,
+    and the rest of the file can go to the standard library's fast C parser.
+    """
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise RejectedXml(
             "cin.file_too_large",
             f"the file is {size:,} bytes; a CIN census over {MAX_BYTES:,} bytes is refused",
         )
-    depth = 0
     try:
-        for event, element in safe_xml.iterparse(
+        for _event in safe_xml.iterparse(
             str(path),
-            events=("start", "end"),
+            events=("start",),
             forbid_dtd=True,
             forbid_entities=True,
             forbid_external=True,
         ):
+            return
+    except defusedxml.DTDForbidden as exc:
+        raise RejectedXml(
+            "cin.unsafe_xml",
+            "the file declares a document type (<!DOCTYPE>), which can define entities or "
+            "fetch external files; the CIN census needs none, so the file is refused "
+            f"({exc})",
+        ) from exc
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
+        raise RejectedXml(
+            "cin.unsafe_xml", f"the file declares or references entities, refused ({exc})"
+        ) from exc
+    except ET.ParseError as exc:
+        raise RejectedXml("cin.malformed_xml", f"the file is not well-formed XML: {exc}") from exc
+
+
+def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Element, int]]:
+    """(event, element, depth) for start and end tags down to depth `shallow`, under the
+    safety limits (which apply at every depth)."""
+    _guard(path)
+    depth = 0
+    try:
+        for event, element in ET.iterparse(str(path), events=("start", "end")):
             if event == "start":
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -131,17 +161,6 @@ def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Elem
                 if depth <= shallow:
                     yield event, element, depth
                 depth -= 1
-    except defusedxml.DTDForbidden as exc:
-        raise RejectedXml(
-            "cin.unsafe_xml",
-            "the file declares a document type (<!DOCTYPE>), which can define entities or "
-            "fetch external files; the CIN census needs none, so the file is refused "
-            f"({exc})",
-        ) from exc
-    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
-        raise RejectedXml(
-            "cin.unsafe_xml", f"the file declares or references entities, refused ({exc})"
-        ) from exc
     except ET.ParseError as exc:
         raise RejectedXml("cin.malformed_xml", f"the file is not well-formed XML: {exc}") from exc
 
@@ -318,6 +337,26 @@ def parse(path: Path) -> CinCensus:
     return CinCensus(header, tables, children)
 
 
+def _serialise(element: ET.Element, out: list[str]) -> None:
+    """Element to text, names without their namespace (the root declares it once).
+
+    Whitespace between elements is dropped; the census has no mixed content.
+    """
+    name = local(element.tag)
+    attributes = "".join(f" {local(k)}={quoteattr(v)}" for k, v in element.attrib.items())
+    text = element.text.strip() if element.text else ""
+    if len(element) == 0:
+        out.append(f"<{name}{attributes}>{escape(text)}</{name}>")
+    else:
+        out.append(f"<{name}{attributes}>{escape(text)}")
+        for child in element:
+            _serialise(child, out)
+        out.append(f"</{name}>")
+    tail = element.tail.strip() if element.tail else ""
+    if tail:
+        out.append(escape(tail))
+
+
 def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) -> int:
     """Copy a census to `dest` one element at a time, passing each <Child> to `change_child`.
 
@@ -329,7 +368,9 @@ def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) 
     dest.parent.mkdir(parents=True, exist_ok=True)
 
     def dump(element: ET.Element) -> str:
-        return ET.tostring(element, encoding="unicode", default_namespace=namespace or None)
+        parts: list[str] = []
+        _serialise(element, parts)
+        return "".join(parts)
 
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as out:
@@ -356,7 +397,7 @@ def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) 
                     elif event == "end":
                         if name == "Header":
                             read_header(element)
-                        out.write(dump(element).strip() + "\n")
+                        out.write(dump(element) + "\n")
                         element.clear()
                     continue
                 if depth == 3 and event == "end" and name == "Child" and container is not None:

@@ -63,13 +63,19 @@ def generate(
         raw, seed=seed, scale=scale, errors=errors, councils=list(councils) or None
     )
     console.print(f"generated {len(written)} council extract files under {raw}")
-    dropped = 0
+    jobs = []
     for council in sorted(p.name for p in raw.iterdir() if p.name in reference.councils()):
         key = privacy.ensure_key(home.key_file(council))
-        for result in privacy.pseudonymise_tree(raw / council, out / council, key):
-            if result.dest is None:
-                raise click.ClickException(result.message)
-            dropped += 1
+        jobs += [
+            (path, out / council / path.relative_to(raw / council), key)
+            for path in sorted((raw / council).rglob("*"))
+            if path.is_file() and path.suffix.lower() in privacy.RETURN_SUFFIXES
+        ]
+    results = privacy.pseudonymise_many(jobs)
+    refused = [r.message for r in results if r.dest is None]
+    if refused:
+        raise click.ClickException("; ".join(refused))
+    dropped = len(results)
     console.print(
         f"pseudonymised {dropped} files into {out} with each council's key from {home.keys} "
         f"({time.perf_counter() - started:.1f}s)"

@@ -238,6 +238,32 @@ def pseudonymise_file(source: Path, dest: Path, key: bytes) -> Result:
     return Result(source, dest, kind, rows)
 
 
+def _one(job: tuple[Path, Path, bytes]) -> Result:
+    return pseudonymise_file(*job)
+
+
+def pseudonymise_many(
+    jobs: list[tuple[Path, Path, bytes]], workers: int | None = None
+) -> list[Result]:
+    """Pseudonymise many (source, dest, key) files, one process per core.
+
+    Rewriting XML and workbooks is Python-bound, so a region's worth spreads over processes.
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers < 2:
+        return [_one(job) for job in jobs]
+    # Biggest first, so no large file is left for the end.
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = dict(zip(order, pool.map(_one, [jobs[i] for i in order], chunksize=4), strict=True))
+    return [done[i] for i in range(len(jobs))]
+
+
 def pseudonymise_tree(source: Path, dest: Path, key: bytes) -> list[Result]:
     """Pseudonymise a file, or every return file below a folder keeping its relative path."""
     if source.is_file():
