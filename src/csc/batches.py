@@ -123,41 +123,75 @@ def lineage(drop) -> tuple:  # noqa: ANN001 - a load.DropFile; load imports this
 PARALLEL_BYTES = 20 << 20  # below this much XML, starting worker processes costs more
 
 
-def _parse(path: Path) -> cin.CinCensus | cin.RejectedXml:
+@dataclass(frozen=True)
+class ParsedCensus:
+    """A census parsed into Parquet files, one per CIN table, under `folder`."""
+
+    header: dict[str, str | None]
+    rows: dict[str, int]
+    children: int
+    files: dict[str, Path]
+
+
+def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
+    """Parse one census into Parquet files (the table's columns, then its row number).
+
+    The rows of a region's census run to millions of small Python objects; written to
+    Parquet where they are parsed, they go into DuckDB without ever being held by the
+    loading process.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        return cin.parse(path)
+        census = cin.parse(path)
     except cin.RejectedXml as exc:
         return exc
+    files = {}
+    for table, rows in census.tables.items():
+        raw_columns = CIN.tables[table]
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in raw_columns]
+        arrays = {
+            name: pa.array(column, type=pa.int64() if raw.startswith("_") else pa.string())
+            for raw, name, column in zip(raw_columns, CIN.columns(table), values, strict=True)
+        }
+        arrays["_row"] = pa.array(range(1, len(rows) + 1), type=pa.int64())
+        files[table] = out.with_name(f"{out.name}_{table}.parquet")
+        pq.write_table(pa.table(arrays), files[table])
+    return ParsedCensus(
+        census.header, {t: len(r) for t, r in census.tables.items()}, census.children, files
+    )
 
 
-def parse_all(paths: list[Path]) -> Iterator[cin.CinCensus | cin.RejectedXml]:
-    """Each census parsed, in order; in worker processes (one per core) when there is much.
+def parse_all(paths: list[Path], outs: list[Path]) -> Iterator[ParsedCensus | cin.RejectedXml]:
+    """Each census parsed to Parquet (`outs` name each file's), in order; in worker processes
+    (one per core) when there is much.
 
     Parsing XML is Python-bound, so processes rather than threads; at most two files per
-    worker are in flight, so memory stays a few files deep however many are dropped.
+    worker are in flight.
     """
     workers = min(os.cpu_count() or 1, len(paths))
     if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
-        yield from (_parse(p) for p in paths)
+        yield from (_parse(p, o) for p, o in zip(paths, outs, strict=True))
         return
     # spawn, not fork: the loading process holds a DuckDB connection and threads.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending: deque[Future] = deque()
-        queue = iter(paths)
-        for path in queue:
-            pending.append(pool.submit(_parse, path))
+        queue = iter(zip(paths, outs, strict=True))
+        for path, out in queue:
+            pending.append(pool.submit(_parse, path, out))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             result = pending.popleft().result()
             following = next(queue, None)
             if following is not None:
-                pending.append(pool.submit(_parse, following))
+                pending.append(pool.submit(_parse, *following))
             yield result
 
 
-def read_cin(drop, buffer: Buffer, census: cin.CinCensus | cin.RejectedXml) -> None:  # noqa: ANN001
+def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> None:  # noqa: ANN001
     """Add a parsed census; a file refused by the parser is failed here and adds no rows."""
     if isinstance(census, cin.RejectedXml):
         drop.fail(census.rule_id, "critical", census.message)
@@ -167,9 +201,16 @@ def read_cin(drop, buffer: Buffer, census: cin.CinCensus | cin.RejectedXml) -> N
     header = tuple(census.header.get(c) for c in warehouse.CIN_TABLES["header"])
     buffer.add("header", [header], lineage(drop), (drop.la_number,))
     drop.table_rows["header"] = 1
-    for table, rows in census.tables.items():
-        drop.table_rows[table] = len(rows)
-        buffer.add(table, rows, lineage(drop))
+    for table, path in census.files.items():
+        drop.table_rows[table] = census.rows[table]
+        if census.rows[table]:
+            columns = ", ".join(CIN.columns(table))
+            buffer.con.execute(
+                f"insert into {CIN.batch(table)} select {columns}, _row, ?, ?, ?, ?, ? "
+                f"from read_parquet('{path}')",
+                list(lineage(drop)),
+            )
+        path.unlink()
     if not census.children:
         drop.fail("cin.no_children", "warning", "the census holds no <Child>")
 

@@ -423,7 +423,9 @@ def _load(
                 continue
             drop.file_format = file_format(drop.path)
             candidates.append(drop)
-        censuses = batches.parse_all([d.path for d in candidates if d.file_format == "xml"])
+        work.mkdir(parents=True, exist_ok=True)
+        xml = [d for d in candidates if d.file_format == "xml"]
+        censuses = batches.parse_all([d.path for d in xml], [work / d.file_id for d in xml])
         for done, drop in enumerate(candidates, 1):
             census = next(censuses) if drop.file_format == "xml" else None
             # The same bytes twice in one run: the second is a duplicate of the first.

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import COUNCIL, KEY, Region, child
@@ -320,10 +321,13 @@ def test_many_censuses_parse_in_worker_processes_in_order(tmp_path, monkeypatch)
         _write(tmp_path / "c.xml", census(CLEAN + a_child(2, referral("2023-07-01")))),
     ]
     monkeypatch.setattr(batches, "PARALLEL_BYTES", 0)
-    results = list(batches.parse_all(paths))
+    results = list(batches.parse_all(paths, [tmp_path / p.stem for p in paths]))
     assert isinstance(results[1], cin.RejectedXml) and results[1].rule_id == "cin.unsafe_xml"
     assert [r.children for r in (results[0], results[2])] == [1, 2]
-    assert results[2].tables == cin.parse(paths[2]).tables
+    parsed = cin.parse(paths[2]).tables
+    assert results[2].rows == {table: len(rows) for table, rows in parsed.items()}
+    written = duckdb.sql(f"select * from read_parquet('{results[2].files['referrals']}')")
+    assert [row[:-1] for row in written.fetchall()] == parsed["referrals"]
 
 
 def test_cin_indicators_count_the_external_census_as_counted_by_hand(external):
