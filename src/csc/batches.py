@@ -23,7 +23,7 @@ import pandas as pd
 
 from csc import annex_a, annex_a_rules, cin, cin_rules, warehouse
 from csc.pseudonymise import TOKEN_PATTERN
-from csc.rules import Rule
+from csc.rules import CRITICAL, INFO, WARNING, Rule
 
 LINEAGE = ("_row", "_file", "_la_code", "_reference_date", "_year_ending", "_sha256")
 LINEAGE_TYPES = ("bigint", "varchar", "varchar", "date", "integer", "varchar")
@@ -194,7 +194,7 @@ def parse_all(paths: list[Path], outs: list[Path]) -> Iterator[ParsedCensus | ci
 def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> None:  # noqa: ANN001
     """Add a parsed census; a file refused by the parser is failed here and adds no rows."""
     if isinstance(census, cin.RejectedXml):
-        drop.fail(census.rule_id, "critical", census.message)
+        drop.fail(census.rule_id, CRITICAL, census.message)
         return
     drop.kind = "cin"
     drop.rows = census.children
@@ -212,7 +212,7 @@ def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> No
             )
         path.unlink()
     if not census.children:
-        drop.fail("cin.no_children", "warning", "the census holds no <Child>")
+        drop.fail("cin.no_children", WARNING, "the census holds no <Child>")
 
 
 def _tokens_ok(sheet: annex_a.Sheet) -> list[int]:
@@ -232,12 +232,12 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
     try:
         book = annex_a.read(drop.path)
     except annex_a.RejectedWorkbook as exc:
-        drop.fail(exc.rule_id, "critical", exc.message)
+        drop.fail(exc.rule_id, CRITICAL, exc.message)
         return
     if not annex_a.is_annex_a(book):
         drop.fail(
             "annex_a.no_lists",
-            "critical",
+            CRITICAL,
             "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column (sheets: "
             + ", ".join(book.unrecognised)
             + ")",
@@ -247,19 +247,19 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
     found = {sheet.table for sheet in book.sheets if sheet.table}
     for number, table in annex_a.LOADED_LISTS.items():
         if table not in found:
-            drop.fail("annex_a.list_missing", "warning", f"List {number} ({table}) is missing")
+            drop.fail("annex_a.list_missing", WARNING, f"List {number} ({table}) is missing")
     for sheet in book.sheets:
         if sheet.table is None:
             rows = len(sheet.data())
             drop.fail(
                 "annex_a.list_not_loaded",
-                "info",
+                INFO,
                 f"{sheet.name} ({rows} rows) is not loaded: the warehouse takes Lists 1-3",
             )
             for row in _tokens_ok(sheet)[:20]:
                 drop.fail(
                     "annex_a.child_not_pseudonymised",
-                    "critical",
+                    CRITICAL,
                     f"{sheet.name}: Child Unique ID is not a pseudonymised token: run "
                     "`csc pseudonymise` before dropping",
                     row=row,
@@ -269,14 +269,14 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
         if missing:
             drop.fail(
                 "annex_a.missing_columns",
-                "critical",
+                CRITICAL,
                 f"{sheet.name} has no column for " + ", ".join(missing),
             )
             continue
         if sheet.unknown:
             drop.fail(
                 "annex_a.extra_columns",
-                "warning",
+                WARNING,
                 f"{sheet.name}: column(s) not in Annex A were ignored: " + ", ".join(sheet.unknown),
             )
         rows = annex_a.table_rows(sheet)
@@ -289,7 +289,7 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
         buffer.held += len(rows)
     for name in book.unrecognised:
         drop.fail(
-            "annex_a.sheet_not_loaded", "info", f"sheet {name!r} is not an Annex A list; ignored"
+            "annex_a.sheet_not_loaded", INFO, f"sheet {name!r} is not an Annex A list; ignored"
         )
     if buffer.held >= buffer.limit:
         buffer.flush()

@@ -23,7 +23,6 @@ from csc import batches, layout, reference, warehouse
 from csc.pseudonymise import file_format
 from csc.validate import Failure, Validator, prepare_sql
 
-INFO = "info"  # a note for the council, neither a breach nor a reason to refuse
 LOADED = "loaded"
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"

@@ -29,6 +29,7 @@ from csc.pseudonymise import TOKEN_PATTERN
 
 CRITICAL = "critical"
 WARNING = "warning"
+INFO = "info"  # a note for the council: neither a breach nor a reason to refuse
 
 DATE_FORMAT = r"^\d{2}/\d{2}/\d{4}$"
 FIRST_OF_MONTH = r"^01/\d{2}/\d{4}$"
