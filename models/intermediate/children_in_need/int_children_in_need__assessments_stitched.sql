@@ -21,16 +21,7 @@ calendar as (
 ),
 
 with_referral as (
-    select
-        assessments.*,
-        referrals.referral_date
-    from assessments
-    left join referrals
-        on
-            assessments.la_code = referrals.la_code
-            and assessments.collection_year = referrals.collection_year
-            and assessments.child_number = referrals.child_number
-            and assessments.referral_number = referrals.referral_number
+    {{ with_referral_date('assessments', 'referrals') }}
 ),
 
 versions as (

@@ -15,16 +15,7 @@ referrals as (
 ),
 
 with_referral as (
-    select
-        plans.*,
-        referrals.referral_date
-    from plans
-    left join referrals
-        on
-            plans.la_code = referrals.la_code
-            and plans.collection_year = referrals.collection_year
-            and plans.child_number = referrals.child_number
-            and plans.referral_number = referrals.referral_number
+    {{ with_referral_date('plans', 'referrals') }}
 ),
 
 versions as (

@@ -21,16 +21,7 @@ calendar as (
 ),
 
 with_referral as (
-    select
-        enquiries.*,
-        referrals.referral_date
-    from enquiries
-    left join referrals
-        on
-            enquiries.la_code = referrals.la_code
-            and enquiries.collection_year = referrals.collection_year
-            and enquiries.child_number = referrals.child_number
-            and enquiries.referral_number = referrals.referral_number
+    {{ with_referral_date('enquiries', 'referrals') }}
 ),
 
 versions as (
