@@ -55,7 +55,7 @@ class Family:
 CIN = Family(
     name="cin",
     tables=warehouse.CIN_TABLES,
-    frame_names=cin_rules.ELEMENTS,
+    frame_names=cin.ELEMENTS,
     raw_table=warehouse.cin_table,
     rules_for=cin_rules.rules_for,
     prepare_sql=cin_rules.prepare_sql,

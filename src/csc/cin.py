@@ -40,6 +40,51 @@ HEADER_PATHS = {
     "serialno": ("Source", "SerialNo"),
     "datetime": ("Source", "DateTime"),
 }
+# Raw column -> the census element it holds, as the frames and messages name it.
+ELEMENTS = {
+    "collection": "Collection",
+    "year": "Year",
+    "referencedate": "ReferenceDate",
+    "sourcelevel": "SourceLevel",
+    "lea": "LEA",
+    "softwarecode": "SoftwareCode",
+    "release": "Release",
+    "serialno": "SerialNo",
+    "datetime": "DateTime",
+    "lachildid": "LAchildID",
+    "upn": "UPN",
+    "formerupn": "FormerUPN",
+    "upnunknown": "UPNunknown",
+    "personbirthdate": "PersonBirthDate",
+    "expectedpersonbirthdate": "ExpectedPersonBirthDate",
+    "gendercurrent": "GenderCurrent",
+    "sex": "Sex",
+    "persondeathdate": "PersonDeathDate",
+    "ethnicity": "Ethnicity",
+    "disability": "Disability",
+    "cinreferraldate": "CINreferralDate",
+    "referralsource": "ReferralSource",
+    "primaryneedcode": "PrimaryNeedCode",
+    "cinclosuredate": "CINclosureDate",
+    "reasonforclosure": "ReasonForClosure",
+    "dateofinitialcpc": "DateOfInitialCPC",
+    "referralnfa": "ReferralNFA",
+    "assessmentactualstartdate": "AssessmentActualStartDate",
+    "assessmentinternalreviewdate": "AssessmentInternalReviewDate",
+    "assessmentauthorisationdate": "AssessmentAuthorisationDate",
+    "assessmentfactors": "AssessmentFactors",
+    "cinplanstartdate": "CINPlanStartDate",
+    "cinplanenddate": "CINPlanEndDate",
+    "s47actualstartdate": "S47ActualStartDate",
+    "initialcpctarget": "InitialCPCtarget",
+    "icpcnotrequired": "ICPCnotRequired",
+    "cppstartdate": "CPPstartDate",
+    "cppenddate": "CPPendDate",
+    "initialcategoryofabuse": "InitialCategoryOfAbuse",
+    "latestcategoryofabuse": "LatestCategoryOfAbuse",
+    "numberofpreviouscpp": "NumberOfPreviousCPP",
+    "cppreviewdate": "CPPreviewDate",
+}
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -202,111 +247,67 @@ def _values(elements: list[ET.Element]) -> list[str | None]:
     return [(e.text.strip() if e.text else "") or None for e in elements]
 
 
+def _leaves(table: str) -> tuple[str, ...]:
+    """The elements a table's row takes from one element's leaves, in the table's order."""
+    return tuple(
+        ELEMENTS[c] for c in CIN_TABLES[table] if not c.startswith("_") and c != "lachildid"
+    )
+
+
+LEAVES = {
+    table: _leaves(table)
+    for table in ("children", "referrals", "assessments", "plans", "section47", "cp_plans")
+}
+# Where each list sits below a <CINdetails>, and the table its items go to.
+MODULES = (
+    ("assessments", "Assessments"),
+    ("plans", "CINPlanDates"),
+    ("section47", "Section47"),
+    ("cp_plans", "ChildProtectionPlans"),
+)
+
+
 def child_rows(child: ET.Element, number: int, tables: dict[str, list[tuple]]) -> None:
-    """Append one <Child>'s rows to the raw CIN tables."""
-    ids = _fields(_first(child, "ChildIdentifiers"))
+    """Append one <Child>'s rows to the raw CIN tables (columns as `warehouse.CIN_TABLES`)."""
     chars_element = _first(child, "ChildCharacteristics")
-    chars = _fields(chars_element)
-    la_child_id = ids.get("LAchildID")
+    person = _fields(_first(child, "ChildIdentifiers")) | _fields(chars_element)
+    la_child_id = person.get("LAchildID")
     tables["children"].append(
-        (
-            number,
-            la_child_id,
-            ids.get("UPN"),
-            ids.get("FormerUPN"),
-            ids.get("UPNunknown"),
-            ids.get("PersonBirthDate"),
-            ids.get("ExpectedPersonBirthDate"),
-            ids.get("GenderCurrent"),
-            ids.get("Sex"),
-            ids.get("PersonDeathDate"),
-            chars.get("Ethnicity"),
-        )
+        (number, la_child_id, *(person.get(name) for name in LEAVES["children"]))
     )
     if chars_element is not None:
         disabilities = _values(_under(chars_element, "Disabilities", "Disability"))
         for item, value in enumerate(disabilities, 1):
             tables["disabilities"].append((number, item, la_child_id, value))
     for ref_no, details in enumerate(_all(child, "CINdetails"), 1):
-        d = _fields(details)
+        fields = _fields(details)
         tables["referrals"].append(
-            (
-                number,
-                ref_no,
-                la_child_id,
-                d.get("CINreferralDate"),
-                d.get("ReferralSource"),
-                d.get("PrimaryNeedCode"),
-                d.get("CINclosureDate"),
-                d.get("ReasonForClosure"),
-                d.get("DateOfInitialCPC"),
-                d.get("ReferralNFA"),
-            )
+            (number, ref_no, la_child_id, *(fields.get(name) for name in LEAVES["referrals"]))
         )
-        for item, assessment in enumerate(_all(details, "Assessments"), 1):
-            a = _fields(assessment)
-            tables["assessments"].append(
-                (
-                    number,
-                    ref_no,
-                    item,
-                    la_child_id,
-                    a.get("AssessmentActualStartDate"),
-                    a.get("AssessmentInternalReviewDate"),
-                    a.get("AssessmentAuthorisationDate"),
+        for table, name in MODULES:
+            for item, module in enumerate(_all(details, name), 1):
+                fields = _fields(module)
+                tables[table].append(
+                    (
+                        number,
+                        ref_no,
+                        item,
+                        la_child_id,
+                        *(fields.get(leaf) for leaf in LEAVES[table]),
+                    )
                 )
-            )
-            factors = _values(
-                _under(assessment, "FactorsIdentifiedAtAssessment", "AssessmentFactors")
-            )
-            for factor_no, value in enumerate(factors, 1):
-                tables["assessment_factors"].append(
-                    (number, ref_no, item, factor_no, la_child_id, value)
-                )
-        for item, plan in enumerate(_all(details, "CINPlanDates"), 1):
-            p = _fields(plan)
-            tables["plans"].append(
-                (
-                    number,
-                    ref_no,
-                    item,
-                    la_child_id,
-                    p.get("CINPlanStartDate"),
-                    p.get("CINPlanEndDate"),
-                )
-            )
-        for item, s47 in enumerate(_all(details, "Section47"), 1):
-            s = _fields(s47)
-            tables["section47"].append(
-                (
-                    number,
-                    ref_no,
-                    item,
-                    la_child_id,
-                    s.get("S47ActualStartDate"),
-                    s.get("InitialCPCtarget"),
-                    s.get("DateOfInitialCPC"),
-                    s.get("ICPCnotRequired"),
-                )
-            )
-        for item, cpp in enumerate(_all(details, "ChildProtectionPlans"), 1):
-            c = _fields(cpp)
-            tables["cp_plans"].append(
-                (
-                    number,
-                    ref_no,
-                    item,
-                    la_child_id,
-                    c.get("CPPstartDate"),
-                    c.get("CPPendDate"),
-                    c.get("InitialCategoryOfAbuse"),
-                    c.get("LatestCategoryOfAbuse"),
-                    c.get("NumberOfPreviousCPP"),
-                )
-            )
-            reviews = _values(_under(cpp, "Reviews", "CPPreviewDate"))
-            for review_no, value in enumerate(reviews, 1):
-                tables["cp_reviews"].append((number, ref_no, item, review_no, la_child_id, value))
+                if table == "assessments":
+                    path = ("FactorsIdentifiedAtAssessment", "AssessmentFactors")
+                    for factor_no, value in enumerate(_values(_under(module, *path)), 1):
+                        tables["assessment_factors"].append(
+                            (number, ref_no, item, factor_no, la_child_id, value)
+                        )
+                elif table == "cp_plans":
+                    reviews = _values(_under(module, "Reviews", "CPPreviewDate"))
+                    for review_no, value in enumerate(reviews, 1):
+                        tables["cp_reviews"].append(
+                            (number, ref_no, item, review_no, la_child_id, value)
+                        )
 
 
 def parse(path: Path) -> CinCensus:

@@ -23,52 +23,6 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_FIRST_OF_MONTH = r"^\d{4}-\d{2}-01$"
 CHILD = "LAchildID"
 
-# Raw column -> the census element it holds, as the frames and messages name it.
-ELEMENTS = {
-    "collection": "Collection",
-    "year": "Year",
-    "referencedate": "ReferenceDate",
-    "sourcelevel": "SourceLevel",
-    "lea": "LEA",
-    "softwarecode": "SoftwareCode",
-    "release": "Release",
-    "serialno": "SerialNo",
-    "datetime": "DateTime",
-    "lachildid": "LAchildID",
-    "upn": "UPN",
-    "formerupn": "FormerUPN",
-    "upnunknown": "UPNunknown",
-    "personbirthdate": "PersonBirthDate",
-    "expectedpersonbirthdate": "ExpectedPersonBirthDate",
-    "gendercurrent": "GenderCurrent",
-    "sex": "Sex",
-    "persondeathdate": "PersonDeathDate",
-    "ethnicity": "Ethnicity",
-    "disability": "Disability",
-    "cinreferraldate": "CINreferralDate",
-    "referralsource": "ReferralSource",
-    "primaryneedcode": "PrimaryNeedCode",
-    "cinclosuredate": "CINclosureDate",
-    "reasonforclosure": "ReasonForClosure",
-    "dateofinitialcpc": "DateOfInitialCPC",
-    "referralnfa": "ReferralNFA",
-    "assessmentactualstartdate": "AssessmentActualStartDate",
-    "assessmentinternalreviewdate": "AssessmentInternalReviewDate",
-    "assessmentauthorisationdate": "AssessmentAuthorisationDate",
-    "assessmentfactors": "AssessmentFactors",
-    "cinplanstartdate": "CINPlanStartDate",
-    "cinplanenddate": "CINPlanEndDate",
-    "s47actualstartdate": "S47ActualStartDate",
-    "initialcpctarget": "InitialCPCtarget",
-    "icpcnotrequired": "ICPCnotRequired",
-    "cppstartdate": "CPPstartDate",
-    "cppenddate": "CPPendDate",
-    "initialcategoryofabuse": "InitialCategoryOfAbuse",
-    "latestcategoryofabuse": "LatestCategoryOfAbuse",
-    "numberofpreviouscpp": "NumberOfPreviousCPP",
-    "cppreviewdate": "CPPreviewDate",
-}
-
 
 def _spec(**kwargs: object) -> TableRules:
     base: dict = {
