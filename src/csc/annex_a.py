@@ -241,16 +241,15 @@ def table_rows(sheet: Sheet) -> list[tuple]:
 
 
 def rewrite(
-    path: Path, dest: Path, change: dict[str, Callable[[object], object]], keep_unloaded: bool
+    book: Workbook, dest: Path, change: dict[str, Callable[[object], object]]
 ) -> dict[str, int]:
     """Copy a workbook applying `change` (warehouse column -> function) to every list.
 
-    Lists the warehouse does not load keep their header and, unless `keep_unloaded`, lose
-    their rows. Returns the rows written per sheet.
+    Lists the warehouse does not load keep their header row only: their rows are not
+    needed, and may hold identifiers. Returns the rows written per sheet.
     """
     import xlsxwriter
 
-    book = read(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     written: dict[str, int] = {}
@@ -263,7 +262,7 @@ def rewrite(
         for sheet in sorted(book.sheets, key=lambda s: s.number):
             target = out.add_worksheet(sheet.name[:31])
             by_position = {p: c for c, p in sheet.columns.items()}
-            keep_rows = sheet.table is not None or keep_unloaded
+            keep_rows = sheet.table is not None
             count = 0
             for index, row in enumerate(sheet.rows):
                 if index > sheet.header_row and not keep_rows:

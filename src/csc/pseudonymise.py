@@ -214,7 +214,7 @@ def pseudonymise_annex_a(source: Path, dest: Path, key: bytes) -> Result:
             return Result(
                 source, None, None, 0, f"{source}: no Annex A List 1, 2 or 3 found; not copied"
             )
-        written = annex_a.rewrite(source, dest, _annex_changes(key), keep_unloaded=False)
+        written = annex_a.rewrite(book, dest, _annex_changes(key))
     except annex_a.RejectedWorkbook as exc:
         return Result(source, None, None, 0, f"{source}: {exc.message}; it was not copied")
     return Result(source, dest, "annex_a", sum(written.values()))
