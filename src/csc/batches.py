@@ -215,7 +215,7 @@ def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> No
         drop.fail("cin.no_children", WARNING, "the census holds no <Child>")
 
 
-def _tokens_ok(sheet: annex_a.Sheet) -> list[int]:
+def _rows_not_tokens(sheet: annex_a.Sheet) -> list[int]:
     """Sheet rows of an unloaded list whose Child Unique ID is not a token."""
     position = sheet.columns["child_unique_id"]
     pattern = re.compile(TOKEN_PATTERN)
@@ -256,7 +256,7 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
                 INFO,
                 f"{sheet.name} ({rows} rows) is not loaded: the warehouse takes Lists 1-3",
             )
-            for row in _tokens_ok(sheet)[:20]:
+            for row in _rows_not_tokens(sheet)[:20]:
                 drop.fail(
                     "annex_a.child_not_pseudonymised",
                     CRITICAL,
