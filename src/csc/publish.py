@@ -1,63 +1,208 @@
-"""Publish read-only copies of the private warehouse for analysts.
+"""Publish read-only copies of the private warehouse, one for each audience.
 
-dbt writes the private file under build/; analysts and reports open the copy under
-published/, so a reader never blocks a build. The dbt docs page (lineage and every column's
-meaning, one HTML file) is published beside it as published/docs/index.html. The copy
-is written in a storage format that DuckDB 1.4 and later can open, then swapped in whole.
+dbt writes the private file under build/; nobody else ever opens it, so a reader never
+blocks a build and nothing leaves by accident. What leaves goes to published/:
+
+* `published/warehouse.duckdb`, for the regional hub's analysts: every schema but the raw
+  drops, all councils, child level under pseudonymous tokens, plus the load bookkeeping
+  under `quality`. It stays within the hub.
+* `published/regional/`, for the region and beyond (councils, partners, the public): only
+  the disclosure-controlled aggregates of the `regional` schema, as `regional.duckdb` and
+  one Parquet file per table. Before it is written, every table is checked to hold no
+  child-level column and no token.
+* `published/councils/<ONS code>/warehouse.duckdb`, for each council: its own rows of the
+  child-level marts whose dbt meta names the `council` audience, and nothing of any other
+  council (no region totals, no other council's rows).
+* `published/docs/index.html`: the dbt docs page (lineage and every column's meaning).
+
+Each DuckDB copy is written in a storage format DuckDB 1.4 and later can open, made
+read-only, and swapped in whole.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from csc import reference
 from csc.build import DOCS_TARGET
 from csc.warehouse import Home
 
 STORAGE_VERSION = "v1.4.0"
 PRIVATE_SCHEMAS = ("raw",)
-# Load bookkeeping analysts may read, published under the `quality` schema.
+REGIONAL_SCHEMA = "regional"
+COUNCIL_AUDIENCE = "council"
+# Load bookkeeping the hub's analysts may read, published under the `quality` schema.
 QUALITY_TABLES = ("load_manifest", "load_failures", "load_runs")
+# Columns that only child-level data has; none may reach the regional file.
+CHILD_LEVEL_COLUMNS = re.compile(r"child|token|birth|dob|postcode|_post$|urn$|worker", re.I)
+TOKEN = r"^[0-9a-f]{16}$"
 
 
-def publish(home: Home) -> Path:
+class UnsafeToPublish(Exception):
+    """The regional schema holds something that must not leave the hub."""
+
+
+@dataclass
+class Published:
+    hub: Path
+    regional: Path | None = None
+    councils: dict[str, Path] = field(default_factory=dict)
+
+
+def _readonly(path: Path) -> None:
+    path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def _attach_new(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    con.execute(f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')")
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.sql(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'private' "
+        "union all "
+        "select schema_name, view_name from duckdb_views() "
+        "where database_name = 'private' and not internal "
+        "order by all"
+    ).fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[str, str]]:
+    return con.sql(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = 'private' and schema_name = ? and table_name = ? "
+        "order by column_index",
+        params=[schema, name],
+    ).fetchall()
+
+
+def publish_hub(con: duckdb.DuckDBPyConnection, home: Home) -> Path:
     target = home.published / "warehouse.duckdb"
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
-    part.unlink(missing_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{home.warehouse}' as private (read_only)")
-        con.execute(f"attach '{part}' as shared (storage_version '{STORAGE_VERSION}')")
-        relations = con.sql(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'private' "
-            "union all "
-            "select schema_name, view_name from duckdb_views() "
-            "where database_name = 'private' and not internal "
-            "order by all"
-        ).fetchall()
-        for schema, name in relations:
-            if schema in PRIVATE_SCHEMAS:
-                continue
+    _attach_new(con, part, "shared")
+    for schema, name in _relations(con):
+        if schema in PRIVATE_SCHEMAS:
+            continue
+        con.execute(f'create schema if not exists shared."{schema}"')
+        con.execute(
+            f'create table shared."{schema}"."{name}" as select * from private."{schema}"."{name}"'
+        )
+    con.execute("create schema if not exists shared.quality")
+    for name in QUALITY_TABLES:
+        con.execute(f"create table shared.quality.{name} as select * from private.raw.{name}")
+    con.execute("detach shared")
+    _readonly(part)
+    os.replace(part, target)
+    return target
+
+
+def check_shareable(con: duckdb.DuckDBPyConnection, schema: str = REGIONAL_SCHEMA) -> None:
+    """Refuse to share a table with a child-level column or a value shaped like a token."""
+    problems = []
+    for table_schema, name in _relations(con):
+        if table_schema != schema:
+            continue
+        for column, data_type in _columns(con, schema, name):
+            if CHILD_LEVEL_COLUMNS.search(column) and not column.startswith("children"):
+                problems.append(f"{schema}.{name}.{column} is a child-level column")
+            elif data_type == "VARCHAR":
+                found = con.sql(
+                    f'select count(*) from private."{schema}"."{name}" '
+                    f"where regexp_matches(\"{column}\", '{TOKEN}')"
+                ).fetchall()[0][0]
+                if found:
+                    problems.append(f"{schema}.{name}.{column} holds {found} token-like values")
+    if problems:
+        raise UnsafeToPublish("not published to published/regional/: " + "; ".join(problems))
+
+
+def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
+    tables = [n for s, n in _relations(con) if s == REGIONAL_SCHEMA]
+    if not tables:
+        return None
+    check_shareable(con)
+    folder = home.published / "regional"
+    staging = home.published / "regional.part"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "parquet").mkdir(parents=True)
+    _attach_new(con, staging / "regional.duckdb", "shared")
+    con.execute(f"create schema shared.{REGIONAL_SCHEMA}")
+    for name in tables:
+        source = f'private.{REGIONAL_SCHEMA}."{name}"'
+        con.execute(f'create table shared.{REGIONAL_SCHEMA}."{name}" as select * from {source}')
+        con.execute(f"copy (select * from {source}) to '{staging / 'parquet' / name}.parquet'")
+    con.execute("detach shared")
+    for path in staging.rglob("*.*"):
+        _readonly(path)
+    old = home.published / "regional.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return folder / "regional.duckdb"
+
+
+def council_models(home: Home) -> list[tuple[str, str]]:
+    """(schema, table) of every model whose dbt meta puts it in each council's own file."""
+    manifest = home.build / "dbt_target" / "manifest.json"
+    if not manifest.exists():
+        return []
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(
+        (node["schema"], node["alias"])
+        for node in nodes
+        if node["resource_type"] == "model"
+        and node["config"].get("meta", {}).get("audience") == COUNCIL_AUDIENCE
+    )
+
+
+def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Path]:
+    present = set(_relations(con))
+    models = [m for m in council_models(home) if m in present]
+    if not models:
+        return {}
+    out = {}
+    for council in reference.councils():
+        target = home.published / "councils" / council / "warehouse.duckdb"
+        part = target.with_name(target.name + ".part")
+        _attach_new(con, part, "shared")
+        for schema, name in models:
             con.execute(f'create schema if not exists shared."{schema}"')
             con.execute(
                 f'create table shared."{schema}"."{name}" as '
-                f'select * from private."{schema}"."{name}"'
+                f'select * from private."{schema}"."{name}" where la_code = ?',
+                [council],
             )
-        con.execute("create schema if not exists shared.quality")
-        for name in QUALITY_TABLES:
-            con.execute(f"create table shared.quality.{name} as select * from private.raw.{name}")
         con.execute("detach shared")
+        _readonly(part)
+        os.replace(part, target)
+        out[council] = target
+    return out
+
+
+def publish(home: Home) -> Published:
+    home.published.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{home.warehouse}' as private (read_only)")
+        published = Published(hub=publish_hub(con, home))
+        published.regional = publish_regional(con, home)
+        published.councils = publish_councils(con, home)
     finally:
         con.close()
-    part.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    os.replace(part, target)
     docs = home.build / DOCS_TARGET / "static_index.html"
     if docs.exists():
         (home.published / "docs").mkdir(exist_ok=True)
         shutil.copyfile(docs, home.published / "docs" / "index.html")
-    return target
+    return published

@@ -3,7 +3,10 @@
 -- quartile (1 = best) among the councils with a value. period_end is the reference date of
 -- the council's current return: 31 March, or an in-year extract's date. Indicators come
 -- from the SSDA903 (children looked after) and the CIN census (children in need); each
--- council-year's values come from that return alone.
+-- council-year's values come from that return alone. Beside the region: the average of
+-- the council's ten statistical neighbours' values (a simple mean, as the DfE's LAIT
+-- does), England's value where the england_indicator_values seed has it, and the
+-- direction of travel from the council's value a year earlier.
 
 with
 
@@ -43,6 +46,14 @@ councils as (
     select * from {{ ref('councils') }}
 ),
 
+statistical_neighbours as (
+    select * from {{ ref('statistical_neighbours') }}
+),
+
+england as (
+    select * from {{ ref('england_indicator_values') }}
+),
+
 scaled as (
     select
         indicator_values.*,
@@ -52,6 +63,7 @@ scaled as (
         case definitions.unit
             when 'rate_per_10k' then 10000.0
             when 'percent' then 100.0
+            when 'gbp' then 1.0
         end as unit_scale
     from indicator_values
     inner join definitions on indicator_values.indicator = definitions.indicator
@@ -104,6 +116,28 @@ positioned as (
     from ranked
 ),
 
+neighbour_values as (
+    select
+        statistical_neighbours.ons_code as la_code,
+        neighbours.indicator,
+        neighbours.collection_year,
+        avg(neighbours.value) as neighbour_value,
+        count(neighbours.value) as neighbours_with_value
+    from statistical_neighbours
+    inner join valued as neighbours
+        on statistical_neighbours.neighbour_ons_code = neighbours.la_code
+    group by statistical_neighbours.ons_code, neighbours.indicator, neighbours.collection_year
+),
+
+previous_year as (
+    select
+        la_code,
+        indicator,
+        value,
+        {{ next_collection_year('collection_year') }} as collection_year
+    from valued
+),
+
 final as (
     select
         -- ids
@@ -136,13 +170,36 @@ final as (
             as rank_in_region,
         cast(regional.councils_with_value as integer) as councils_ranked,
         case when positioned.value is not null then cast(positioned.quartile_position as integer) end
-            as quartile_in_region
+            as quartile_in_region,
+        -- statistical neighbours and England
+        neighbour_values.neighbour_value,
+        cast(coalesce(neighbour_values.neighbours_with_value, 0) as integer) as neighbours_with_value,
+        cast(england.value as {{ type_double() }}) as england_value,
+        -- direction of travel
+        previous_year.value as previous_value,
+        {{ direction_of_travel('positioned.value', 'previous_year.value') }} as direction_of_travel,
+        {{ travel_assessment('positioned.value', 'previous_year.value', 'positioned.polarity') }}
+            as travel_assessment
     from positioned
     inner join regional
         on
             positioned.indicator = regional.indicator
             and positioned.collection_year = regional.collection_year
     left join councils on positioned.la_code = councils.ons_code
+    left join neighbour_values
+        on
+            positioned.la_code = neighbour_values.la_code
+            and positioned.indicator = neighbour_values.indicator
+            and positioned.collection_year = neighbour_values.collection_year
+    left join england
+        on
+            positioned.indicator = england.indicator
+            and positioned.collection_year = england.collection_year
+    left join previous_year
+        on
+            positioned.la_code = previous_year.la_code
+            and positioned.indicator = previous_year.indicator
+            and positioned.collection_year = previous_year.collection_year
 )
 
 select * from final
