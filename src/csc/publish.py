@@ -7,7 +7,7 @@ blocks a build and nothing leaves by accident. What leaves goes to published/:
   drops, all councils, child level under pseudonymous tokens, plus the load bookkeeping
   under `quality`. It stays within the hub.
 * `published/regional/`, for the region and beyond (councils, partners, the public): only
-  the disclosure-controlled aggregates of the `regional` schema, as `regional.duckdb` and
+  the disclosure-controlled aggregates of the `regional` schema, as `region.duckdb` and
   one Parquet file per table. Before it is written, every table is checked to hold no
   child-level column and no token.
 * `published/councils/<ONS code>/warehouse.duckdb`, for each council: its own rows of the
@@ -135,7 +135,7 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
     staging = home.published / "regional.part"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
-    _attach_new(con, staging / "regional.duckdb", "shared")
+    _attach_new(con, staging / "region.duckdb", "shared")
     con.execute(f"create schema shared.{REGIONAL_SCHEMA}")
     for name in tables:
         source = f'private.{REGIONAL_SCHEMA}."{name}"'
@@ -150,7 +150,7 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
         os.replace(folder, old)
     os.replace(staging, folder)
     shutil.rmtree(old, ignore_errors=True)
-    return folder / "regional.duckdb"
+    return folder / "region.duckdb"
 
 
 def council_models(home: Home) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def test_regional_file_holds_only_the_regional_schema_as_duckdb_and_parquet(regi
 
     published = publish(region.home)
 
-    assert published.regional == region.home.published / "regional" / "regional.duckdb"
+    assert published.regional == region.home.published / "regional" / "region.duckdb"
     con = duckdb.connect(str(published.regional), read_only=True)
     tables = con.sql("select schema_name, table_name from duckdb_tables()").fetchall()
     assert tables == [("regional", "benchmark_indicators")]
@@ -105,7 +105,7 @@ def test_a_token_or_child_column_in_the_regional_schema_stops_its_publication(re
         publish(region.home)
 
     # the file published before stays as it was, without the planted table
-    kept = region.home.published / "regional" / "regional.duckdb"
+    kept = region.home.published / "regional" / "region.duckdb"
     con = duckdb.connect(str(kept), read_only=True)
     assert con.sql("select table_name from duckdb_tables()").fetchall() == [("councils",)]
 

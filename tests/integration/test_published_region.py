@@ -1,0 +1,189 @@
+"""What leaves the hub, checked on a region built end to end.
+
+The regional file holds no token, no child-level column and no small number; each council's
+file holds its own rows only; and the build's disclosure test fails when a small number or
+a recoverable cell is planted in a shared table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from csc import reference
+from csc.build import dbt_args
+
+THRESHOLD = 10
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.sql("select schema_name, table_name from duckdb_tables() order by all").fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.sql(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = ? and table_name = ?",
+        params=[schema, table],
+    ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def tokens(home) -> set[str]:
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return {t for (t,) in con.sql("select child_token from marts.dim_child").fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def regional(home):
+    con = duckdb.connect(str(home.published / "regional" / "region.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_regional_file_holds_every_shared_table_and_its_parquet(home, regional):
+    tables = _tables(regional)
+    assert {s for s, _ in tables} == {"regional"}
+    names = {t for _, t in tables}
+    assert {
+        "benchmark_indicators",
+        "pathway_flows",
+        "data_quality_files",
+        "data_quality_rules",
+        "councils",
+        "statistical_neighbours",
+        "indicator_definitions",
+    } <= names
+    parquet = {p.stem for p in (home.published / "regional" / "parquet").glob("*.parquet")}
+    assert parquet == names
+
+
+def test_regional_file_has_no_token_and_no_child_level_column(regional, tokens):
+    assert len(tokens) > 1000
+    for schema, table in _tables(regional):
+        for column, data_type in _columns(regional, schema, table):
+            assert not any(
+                word in column for word in ("child_token", "birth", "dob", "child_key", "postcode")
+            ), f"{table}.{column}"
+            if data_type != "VARCHAR":
+                continue
+            query = f'select distinct "{column}" from {schema}.{table}'
+            values = {v for (v,) in regional.sql(query).fetchall()}
+            assert not values & tokens, f"{table}.{column} holds child tokens"
+
+
+def test_no_shown_count_in_the_regional_file_is_below_the_threshold(regional):
+    checked = 0
+    for schema, table in _tables(regional):
+        columns = dict(_columns(regional, schema, table))
+        for column in columns:
+            if f"{column}_symbol" not in columns or columns[column] not in ("DOUBLE", "BIGINT"):
+                continue
+            if column in ("value", "region_value", "neighbour_value", "england_value"):
+                continue  # rates and averages, not counts
+            if "cost" in column or "spend" in column or "weeks" in column:
+                continue  # money and time, hidden with their children
+            small = regional.sql(
+                f'select count(*) from {schema}.{table} where "{column}" >= 1 '
+                f'and "{column}" < {THRESHOLD} and "{column}_symbol" is null'
+            ).fetchall()[0][0]
+            assert small == 0, f"{table}.{column} shows {small} counts under {THRESHOLD}"
+            checked += 1
+    assert checked >= 6
+
+
+def test_suppressed_values_are_blank_with_the_symbol_c(regional):
+    rows = regional.sql(
+        "select count(*), count(value), count(numerator) from regional.benchmark_indicators "
+        "where value_symbol = 'c'"
+    ).fetchall()[0]
+    hidden, values_left, numerators_left = rows
+    assert hidden > 0
+    assert values_left == 0
+    # a value is hidden because its numerator or its denominator is
+    assert numerators_left < hidden
+
+
+def test_each_council_file_holds_only_that_council(home):
+    folders = sorted(p.name for p in (home.published / "councils").iterdir())
+    assert folders == sorted(reference.councils())
+    for council in folders:
+        con = duckdb.connect(
+            str(home.published / "councils" / council / "warehouse.duckdb"), read_only=True
+        )
+        try:
+            tables = _tables(con)
+            assert ("marts", "fct_episodes") in tables
+            assert ("marts", "fct_child_journey_events") in tables
+            for schema, table in tables:
+                columns = [c for c, _ in _columns(con, schema, table)]
+                assert "la_code" in columns, f"{council}: {table} has no council code"
+                assert not [c for c in columns if c.startswith("region_")], table
+                codes = con.sql(f"select distinct la_code from {schema}.{table}").fetchall()
+                assert codes in ([(council,)], []), f"{council}: {table} holds {codes}"
+        finally:
+            con.close()
+
+
+def _dbt_test_on_copy(home, tmp_path, plant: str) -> subprocess.CompletedProcess:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(home.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(plant)
+    con.close()
+    args = dbt_args(home, "test", "--select", "regional_benchmark_indicators")
+    args[args.index("--target-path") + 1] = str(tmp_path / "target")
+    args[args.index("--log-path") + 1] = str(tmp_path / "logs")
+    return subprocess.run(
+        [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *args],
+        env={**os.environ, "CSC_WAREHOUSE": str(copy)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_disclosure_test_passes_on_the_built_region(home, tmp_path):
+    done = _dbt_test_on_copy(home, tmp_path, "select 1")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_disclosure_test_catches_a_planted_small_number(home, tmp_path):
+    plant = """
+        update regional.benchmark_indicators
+        set numerator = 3, numerator_symbol = null
+        where benchmark_indicator_id = (
+            select min(benchmark_indicator_id) from regional.benchmark_indicators
+            where numerator_symbol is null and unit = 'count'
+        )
+    """
+    done = _dbt_test_on_copy(home, tmp_path, plant)
+    assert done.returncode != 0
+    assert "FAIL" in done.stdout and "disclosure_controlled" in done.stdout
+
+
+def test_disclosure_test_catches_a_cell_recoverable_from_the_total(home, tmp_path):
+    # Show the secondary cell of a group with two hidden: the one left hidden could then be
+    # worked out from the region's total.
+    plant = """
+        update regional.benchmark_indicators as b
+        set numerator = 25, numerator_symbol = null
+        where benchmark_indicator_id = (
+            select max(benchmark_indicator_id) from regional.benchmark_indicators
+            where numerator_symbol = 'c' and (indicator, collection_year) in (
+                select indicator, collection_year from regional.benchmark_indicators
+                group by all having count(*) filter (where numerator_symbol = 'c') = 2
+            )
+        )
+    """
+    done = _dbt_test_on_copy(home, tmp_path, plant)
+    assert done.returncode != 0
+    assert "disclosure_controlled" in done.stdout
