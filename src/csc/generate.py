@@ -8,8 +8,9 @@ system would have extracted it at the return's reference date, so the same episo
 appears, consistently, in consecutive returns.
 
 The output is identifiable synthetic data in the exact DfE CSV layout:
-`<out_dir>/<ONS code>/<reference date>/<Table>.csv`. The same folders receive the CIN
-census and the Ofsted Annex A workbook of the same children (`csc.generate_cin`).
+`<out_dir>/<ONS code>/<reference date>/<Table>.csv`. The same folders receive the placement
+costs of the same placements (`csc.generate_costs`), and the CIN census and the Ofsted
+Annex A workbook of the same children (`csc.generate_cin`).
 """
 
 from __future__ import annotations
@@ -343,6 +344,7 @@ class Episode:
     later_urn: str = ""
     rec: str = "X1"
     draft: tuple[int, str] | None = None
+    carer: int = 0  # who the child lives with: a placement is a run of the same carer
 
 
 @dataclass(slots=True)
@@ -1067,6 +1069,7 @@ def chain_episodes(plan: Plan, moves: list[Move]) -> list[Episode]:
                 pl_post=placement.post,
                 urn=placement.urn,
                 later_urn=placement.later_urn,
+                carer=placement.carer,
             )
         )
         prev_ls, prev = ls, placement
@@ -1872,7 +1875,7 @@ def generate_council(
     if not views:
         return [], []
     sim_start = date(min(1998, first_year_ending - SIM_START_YEARS_BEFORE), 4, 1)
-    written, injected, children = _write_ssda903(
+    written, injected, children = _write_csv_returns(
         out_dir, ons_code, views, sim_start, seed=seed, scale=scale, errors=errors
     )
     files, defects = generate_cin.write_council(
@@ -1887,7 +1890,7 @@ def generate_council(
     return written + files, injected + defects
 
 
-def _write_ssda903(
+def _write_csv_returns(
     out_dir: Path,
     ons_code: str,
     views: list[View],
@@ -1897,20 +1900,32 @@ def _write_ssda903(
     scale: float,
     errors: bool,
 ) -> tuple[list[Path], list[InjectedError], list[Child]]:
+    """Simulate one council and write its SSDA903 tables and placement costs, every view."""
+    from csc import generate_costs
+
     horizon = max(v.reference_date for v in views)
     window = min(v.start for v in views)
     children = simulate_council(
         ons_code, seed=seed, scale=scale, start=sim_start, horizon=horizon, window=window
     )
+    costs = generate_costs.CostHistory(children, views, ons_code)
+    plan = generate_costs.defect_plan(seed, ons_code, views) if errors else {}
     written: list[Path] = []
     injected: list[InjectedError] = []
     for view in views:
         tables = render_view(children, view)
+        cost_rows = costs.rows(view)
         if errors:
             rng = random.Random(f"{seed}:{ons_code}:errors:{view.reference_date.isoformat()}")
-            injected += inject_defects(rng, ons_code, tables, view)
+            defects = inject_defects(rng, ons_code, tables, view)
+            gone = [d.child for d in defects if d.rule == RULE_CHILD_NOT_IN_HEADER]
+            defects += generate_costs.inject_defects(
+                seed, ons_code, cost_rows, view, plan[view.reference_date], gone
+            )
+            injected += defects
         folder = Path(out_dir) / ons_code / view.reference_date.isoformat()
         written += write_view(folder, tables, view.year_ending)
+        written.append(generate_costs.write(folder, cost_rows))
     return written, injected, children
 
 
@@ -1930,11 +1945,11 @@ def generate_region(
 
     One folder per council and reference date: a full-year return at 31 March of each
     year ending `first_year_ending`..`last_year_ending`, plus an in-year extract at
-    `in_year_reference`, each with the SSDA903 tables, the CIN census and the Annex A
-    workbook. With `errors`, a small share of returns carry business-rule defects, each
-    listed in `out_dir/injected_errors.csv`. The CIN census and Annex A of each council
-    are written by up to `workers` other processes (default: one per CPU) while the
-    903 returns of the next council are simulated; the files do not depend on it.
+    `in_year_reference`, each with the SSDA903 tables, the placement costs, the CIN census
+    and the Annex A workbook. With `errors`, a small share of returns carry business-rule
+    defects, each listed in `out_dir/injected_errors.csv`. The CIN census and Annex A of
+    each council are written by up to `workers` other processes (default: one per CPU)
+    while the 903 returns of the next council are simulated; the files do not depend on it.
     """
     from csc import generate_cin
 
@@ -1954,7 +1969,7 @@ def generate_region(
     pool = generate_cin.process_pool(workers, len(codes)) if views else None
     try:
         for ons_code in codes if views else ():
-            files, defects, children = _write_ssda903(
+            files, defects, children = _write_csv_returns(
                 out_dir, ons_code, views, sim_start, seed=seed, scale=scale, errors=errors
             )
             job = (out_dir, ons_code, generate_cin.care_summary(children), views)

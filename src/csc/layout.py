@@ -1,8 +1,11 @@
-"""Reading a council's CSV file: its encoding, its header and which SSDA903 table it is.
+"""Reading a council's CSV file: its encoding, its header and which layout it is.
 
-Files are recognised by their set of columns, never by their names. Header case,
-surrounding spaces and a UTF-8 BOM are tolerated; UTF-16 and Windows-1252 files are
-read and noted, so a council can fix its export without losing the drop.
+Two families of CSV layouts arrive: the SSDA903 tables (declared in
+`seeds/ssda903_tables.csv`, the DfE's own layout) and the placement costs extract, which
+has no DfE standard and is declared here, where the drop contract defines it. Files are
+recognised by their set of columns, never by their names. Header case, surrounding spaces
+and a UTF-8 BOM are tolerated; UTF-16 and Windows-1252 files are read and noted, so a
+council can fix its export without losing the drop.
 """
 
 from __future__ import annotations
@@ -11,10 +14,42 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cache
 
 from csc import reference
 
 MAX_HEADER_BYTES = 64 * 1024
+
+# A child-level extract of what each placement costs (docs/drop-contract.md, "Placement
+# costs"): one row per period in which a weekly cost applied to a placement.
+PLACEMENT_COSTS = reference.TableSpec(
+    name="placement_costs",
+    columns=(
+        "CHILD",
+        "PLACE_START",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "URN",
+        "WEEKLY_COST",
+        "COST_START",
+        "COST_END",
+        "LA_SHARE",
+        "HEALTH_SHARE",
+        "EDUCATION_SHARE",
+    ),
+    first_year_ending=None,
+    last_year_ending=None,
+    description="Weekly cost of each placement and who pays it, line by line over time",
+    raw_name="placement_costs",
+    title="placement costs",
+)
+KNOWN_LAYOUTS = "the SSDA903 tables and the placement costs extract"
+
+
+@cache
+def specs() -> dict[str, reference.TableSpec]:
+    """Every CSV layout the warehouse takes, keyed by kind: the SSDA903 tables, then costs."""
+    return {**reference.tables(), PLACEMENT_COSTS.name: PLACEMENT_COSTS}
 
 
 @dataclass(frozen=True)
@@ -56,7 +91,7 @@ def read_header(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Recognition:
-    """Which table a header belongs to, and how it differs from the DfE layout."""
+    """Which layout a header belongs to, and how it differs from it."""
 
     kind: str | None
     header: tuple[str, ...]  # normalised, in file order
@@ -67,16 +102,16 @@ class Recognition:
 
 
 def recognise(header: list[str]) -> Recognition:
-    """Match a header against every SSDA903 table by its set of columns.
+    """Match a header against every CSV layout (`specs`) by its set of columns.
 
-    The best match is the table sharing the most columns, provided it shares more than
+    The best match is the layout sharing the most columns, provided it shares more than
     half of its own columns; a near match is reported with what is missing or extra.
     """
     normalised = tuple(normalise_column(cell) for cell in header)
     present = set(normalised) - {""}
     duplicated = tuple(sorted({c for c in normalised if c and normalised.count(c) > 1}))
     scored = []
-    for spec in reference.tables().values():
+    for spec in specs().values():
         wanted = set(spec.columns)
         shared = len(wanted & present)
         # Jaccard similarity; ties go to the table with fewer columns missing.
@@ -84,7 +119,7 @@ def recognise(header: list[str]) -> Recognition:
         scored.append((score, -len(wanted - present), spec.name))
     scored.sort(reverse=True)
     best_score, _, best = scored[0]
-    spec = reference.tables()[best]
+    spec = specs()[best]
     wanted = set(spec.columns)
     if not present or len(wanted & present) * 2 <= len(wanted) or best_score < 0.5:
         return Recognition(None, normalised, candidates=tuple(name for _, _, name in scored[:2]))

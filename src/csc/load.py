@@ -180,7 +180,7 @@ def place(drop: DropFile) -> None:
 
 
 def recognise(drop: DropFile, work: Path) -> None:
-    """Decode the file, recognise its table and note how it departs from the DfE layout."""
+    """Decode the file, recognise its layout and note how it departs from it."""
     data = drop.path.read_bytes()
     if not data.strip():
         drop.fail("structure.empty_file", "critical", "the file is empty")
@@ -194,12 +194,13 @@ def recognise(drop: DropFile, work: Path) -> None:
         drop.fail(
             "structure.unrecognised",
             "critical",
-            "no SSDA903 table has these columns: "
+            f"none of {layout.KNOWN_LAYOUTS} has these columns: "
             + ", ".join(header)
             + f" (nearest: {', '.join(found.candidates)})",
         )
         return
     drop.kind = found.kind
+    spec = layout.specs()[found.kind]
     if found.missing:
         drop.fail(
             "structure.missing_columns",
@@ -216,10 +217,9 @@ def recognise(drop: DropFile, work: Path) -> None:
         drop.fail(
             "structure.extra_columns",
             "warning",
-            f"column(s) not in the DfE {found.kind} layout were ignored, not loaded: "
+            f"column(s) not in the {spec.title} layout were ignored, not loaded: "
             + ", ".join(found.extra),
         )
-    spec = reference.tables()[found.kind]
     if drop.year_ending and not spec.valid_in(drop.year_ending):
         drop.fail(
             "structure.table_not_in_year",
@@ -260,7 +260,7 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
     by_read = {str(d.read_from): d for d in readable}
     kinds: set[str] = set()
     for number, ((kind, header), files) in enumerate(sorted(groups.items())):
-        spec = reference.tables()[kind]
+        spec = layout.specs()[kind]
         names = [c if c in spec.columns else f"_extra_{i}" for i, c in enumerate(header)]
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         paths = "[" + ", ".join(f"'{str(d.read_from)}'" for d in files) + "]"
@@ -561,7 +561,7 @@ def _write(
     if loaded:
         con.executemany("insert into loaded_files values (?)", [(r,) for r in loaded])
     for kind in kinds:
-        spec = reference.tables()[kind]
+        spec = layout.specs()[kind]
         columns = ", ".join(f'"{c}"' for c in spec.columns)
         con.execute(
             f"""

@@ -8,6 +8,8 @@
 * UPNs are blanked.
 
 The DfE layout is kept: the same columns, in the same order, under the same header.
+A placement costs extract (CSV) is recognised and treated the same way, column by column:
+its CHILD gets the token the SSDA903 gives the same ID, and it holds nothing else to change.
 The children-in-need census (XML) and Ofsted Annex A workbooks get the same treatment under
 the same key, so a child links across the SSDA903, the CIN census and Annex A: LAchildID
 and Annex A's Child Unique ID become the token CHILD gets, UPN and FormerUPN are removed,
@@ -124,13 +126,15 @@ def _transforms(key: bytes) -> dict[str, Callable[[str], str]]:
 
 
 def pseudonymise_text(text: str, key: bytes) -> tuple[str, str | None, int]:
-    """Pseudonymise one CSV text. Returns the new text, the table it holds and its rows."""
+    """Pseudonymise one CSV text (an SSDA903 table or placement costs). Returns the new
+    text, the layout it holds and its rows."""
     header = layout.read_header(text)
     recognised = layout.recognise(header)
     if recognised.kind is None:
         raise PseudonymiseError(
-            "not an SSDA903 table (columns: " + ", ".join(header) + "); it was not copied, "
-            "because an unknown file may hold identifiers"
+            "not an SSDA903 table or a placement costs extract (columns: "
+            + ", ".join(header)
+            + "); it was not copied, because an unknown file may hold identifiers"
         )
     transforms = _transforms(key)
     column_transforms = [transforms.get(name) for name in recognised.header]

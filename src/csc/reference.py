@@ -32,6 +32,8 @@ class TableSpec:
     first_year_ending: int | None
     last_year_ending: int | None
     description: str
+    raw_name: str = ""  # the raw table the rows load into, in schema raw
+    title: str = ""  # how messages to a council name the layout
 
     def valid_in(self, year_ending: int) -> bool:
         if self.first_year_ending and year_ending < self.first_year_ending:
@@ -73,6 +75,8 @@ def tables() -> dict[str, TableSpec]:
             first_year_ending=_year(row["first_year_ending"]),
             last_year_ending=_year(row["last_year_ending"]),
             description=row["description"],
+            raw_name=f"ssda903_{row['table_name']}",
+            title=f"DfE {row['table_name']}",
         )
         for row in _read("ssda903_tables.csv")
     }

@@ -190,6 +190,20 @@ TABLE_RULES: dict[str, TableRules] = {
 }
 
 
+def derived_columns(spec: TableRules) -> list[str]:
+    """The `__date`, `__shaped`, `__year` and `__yc` columns of a dd/mm/YYYY return's rules,
+    and `_year_start`, over a batch aliased `b`."""
+    dates, coded = spec.dates, spec.coded
+    derived = [f'try_strptime(b."{c}", \'%d/%m/%Y\')::date as "{c}__date"' for c in dates]
+    derived += [
+        f'regexp_full_match(b."{c}", \'{DATE_FORMAT[1:-1]}\') as "{c}__shaped"' for c in dates
+    ]
+    derived += [f'year(try_strptime(b."{c}", \'%d/%m/%Y\')) as "{c}__year"' for c in dates]
+    derived += [f'cast(b._year_ending as varchar) || \':\' || b."{c}" as "{c}__yc"' for c in coded]
+    derived.append("make_date(b._year_ending - 1, 4, 1) as _year_start")
+    return derived
+
+
 def valid_year_codes(
     field_name: str,
     years: Iterable[int],

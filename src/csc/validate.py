@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from csc import costs_rules
 from csc import rules as rulebook
 
 FAR_FUTURE = "2200-01-01"
@@ -32,42 +33,53 @@ class Failure:
     values: str = ""
 
 
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How the rows of relation `p` meet the Header of their own return (`header_rows`)."""
+
+    join: str = ""
+    in_header: str = "cast(null as boolean)"  # null when the return's Header is not known
+    dob: str = "cast(null as date)"
+
+
+def header_match(header_rows: str | None) -> HeaderMatch:
+    """Joins from the rows `p` to the Header rows of the same council and reference date.
+
+    `header_rows` is a relation of (_la_code, _reference_date, CHILD, DOB) holding the Header
+    rows of every drop concerned; without it, nothing is known about the Header.
+    """
+    if not header_rows:
+        return HeaderMatch()
+    join = f"""
+        left join (
+            select distinct _la_code, _reference_date from {header_rows}
+        ) as d on d._la_code = p._la_code and d._reference_date = p._reference_date
+        left join (
+            select _la_code, _reference_date, "CHILD",
+                min(try_strptime("DOB", '%d/%m/%Y')::date) as dob
+            from {header_rows} group by all
+        ) as h on h._la_code = p._la_code and h._reference_date = p._reference_date
+            and h."CHILD" = p."CHILD"
+    """
+    in_header = 'case when d._la_code is null then null else h."CHILD" is not null end'
+    return HeaderMatch(join, in_header, "h.dob")
+
+
 def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:
     """SQL over the batch table adding the derived columns the rules read.
 
     `header_rows` is a relation of (_la_code, _reference_date, CHILD, DOB) holding the Header
-    rows of every drop concerned, used to check episodes against their Header.
+    rows of every drop concerned, used to check episodes and cost lines against their Header.
     """
+    if kind == costs_rules.KIND:
+        return costs_rules.prepare_sql(batch, header_match(header_rows))
     spec = rulebook.TABLE_RULES[kind]
-    derived = [f'try_strptime("{c}", \'%d/%m/%Y\')::date as "{c}__date"' for c in spec.dates]
-    derived += [
-        f'regexp_full_match("{c}", \'{rulebook.DATE_FORMAT[1:-1]}\') as "{c}__shaped"'
-        for c in spec.dates
-    ]
-    derived += [f'year(try_strptime("{c}", \'%d/%m/%Y\')) as "{c}__year"' for c in spec.dates]
-    derived += [f'cast(_year_ending as varchar) || \':\' || "{c}" as "{c}__yc"' for c in spec.coded]
-    derived.append("make_date(_year_ending - 1, 4, 1) as _year_start")
+    derived = rulebook.derived_columns(spec)
     if kind == "oc2":
-        derived.append('try_cast("SDQ_SCORE" as integer) as "SDQ_SCORE__int"')
+        derived.append('try_cast(b."SDQ_SCORE" as integer) as "SDQ_SCORE__int"')
     base = f"select b.*, {', '.join(derived)} from {batch} as b"
     if kind == "episodes":
-        header_join = ""
-        in_header = "cast(null as boolean)"
-        dob = "cast(null as date)"
-        if header_rows:
-            header_join = f"""
-            left join (
-                select distinct _la_code, _reference_date from {header_rows}
-            ) as d on d._la_code = p._la_code and d._reference_date = p._reference_date
-            left join (
-                select _la_code, _reference_date, "CHILD",
-                    min(try_strptime("DOB", '%d/%m/%Y')::date) as dob
-                from {header_rows} group by all
-            ) as h on h._la_code = p._la_code and h._reference_date = p._reference_date
-                and h."CHILD" = p."CHILD"
-            """
-            in_header = 'case when d._la_code is null then null else h."CHILD" is not null end'
-            dob = "h.dob"
+        header = header_match(header_rows)
         return f"""
         with p as ({base})
         select p.*,
@@ -75,9 +87,9 @@ def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:
             lead("DECOM__date") over w as _next_decom,
             coalesce("DEC__date", date '{FAR_FUTURE}') as _dec_or_open,
             date_diff('day', "DECOM__date", "DEC__date") as _days,
-            {in_header} as _in_header,
-            {dob} as _dob
-        from p {header_join}
+            {header.in_header} as _in_header,
+            {header.dob} as _dob
+        from p {header.join}
         window w as (partition by p._file, p."CHILD" order by "DECOM__date", p._row)
         order by p._file, p._row
         """
@@ -177,8 +189,11 @@ class Validator:
         self._runs: Counter[str] = Counter()
 
     def validate(self, kind: str, frame: pd.DataFrame) -> list[Failure]:
-        """Run an SSDA903 table's suites over every new file at once."""
+        """Run a CSV layout's suites (an SSDA903 table, or placement costs) over every new
+        file at once."""
         years = [int(y) for y in frame["_year_ending"].dropna().unique()] or [2000]
+        if kind == costs_rules.KIND:
+            return self.check(kind, costs_rules.rules_for(years), frame)
         return self.check(f"ssda903_{kind}", rulebook.rules_for(kind, years), frame)
 
     def check(

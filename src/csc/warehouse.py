@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from csc import reference
+from csc import layout
 
 RAW_SCHEMA = "raw"
 MEMORY_LIMIT = "1GB"
@@ -196,8 +196,12 @@ LINEAGE_DDL = (
 
 
 def raw_table(kind: str) -> str:
-    """Raw tables keep the DfE column names, in lower case so every engine reads them unquoted."""
-    return f"{RAW_SCHEMA}.ssda903_{kind}"
+    """The raw table of a CSV layout: `raw.ssda903_<table>`, or `raw.placement_costs`.
+
+    Raw tables keep the return's column names, in lower case so every engine reads them
+    unquoted.
+    """
+    return f"{RAW_SCHEMA}.{layout.specs()[kind].raw_name}"
 
 
 def cin_table(table: str) -> str:
@@ -272,7 +276,7 @@ create table if not exists {RAW_SCHEMA}.load_runs (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(MANIFEST_DDL)
-    for kind, spec in reference.tables().items():
+    for kind, spec in layout.specs().items():
         columns = ", ".join(f"{c.lower()} varchar" for c in spec.columns)
         con.execute(f"create table if not exists {raw_table(kind)} ({columns}, {LINEAGE_DDL})")
     for table, cin_columns in CIN_TABLES.items():

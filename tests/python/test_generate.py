@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from csc import generate, reference
+from csc import generate, generate_costs, reference
 
 SMALL = ["E06000036", "E06000046", "E06000040"]  # Bracknell Forest, Isle of Wight, Windsor
 KENT = "E10000016"
 IN_YEAR = dt.date(2026, 10, 31)
 TABLE_BY_FILE = {name: table for table, name in generate.FILE_NAMES.items()}
+COLUMNS_BY_FILE = {name: reference.tables()[t].columns for name, t in TABLE_BY_FILE.items()}
+COLUMNS_BY_FILE[generate_costs.COSTS_FILE] = generate_costs.COLUMNS
 DATE_COLUMNS = {
     "DOB",
     "MC_DOB",
@@ -167,13 +169,14 @@ def test_files_have_exactly_the_dfe_columns(region: tuple[Path, list[Path]]) -> 
         expected = {
             name for table, name in generate.FILE_NAMES.items() if specs[table].valid_in(year_end)
         }
-        assert names == expected | {"cin_census.xml", "annex_a.xlsx"}, folder
+        others = {generate_costs.COSTS_FILE, "cin_census.xml", "annex_a.xlsx"}
+        assert names == expected | others, folder
         assert ("SWEpisodes.csv" in names) == (year_end >= 2024)
         for path in folder.glob("*.csv"):
             raw = path.read_bytes()
             assert b"\r" not in raw
             header = raw.decode("utf-8").split("\n", 1)[0]
-            assert tuple(header.split(",")) == specs[TABLE_BY_FILE[path.name]].columns
+            assert tuple(header.split(",")) == COLUMNS_BY_FILE[path.name]
 
 
 def test_dates_parse_and_codes_are_valid_for_the_year(region: tuple[Path, list[Path]]) -> None:
@@ -468,11 +471,17 @@ def _breaches(folder: Path, rule: str, child: str) -> bool:
     raise AssertionError(f"unknown rule {rule}")
 
 
-def ssda903_defects(root: Path) -> list[dict[str, str]]:
-    """Injected SSDA903 defects; the CIN census's are tested in test_generate_cin.py."""
+def csv_defects(root: Path) -> list[dict[str, str]]:
+    """Injected defects in CSV files: the SSDA903 tables and placement costs."""
     return [
         r for r in read_rows(root / generate.INJECTED_ERRORS_FILE) if r["file"].endswith(".csv")
     ]
+
+
+def ssda903_defects(root: Path) -> list[dict[str, str]]:
+    """Injected SSDA903 defects; the CIN census's are tested in test_generate_cin.py and
+    the placement costs' in test_placement_costs.py."""
+    return [r for r in csv_defects(root) if r["file"] != generate_costs.COSTS_FILE]
 
 
 def test_injected_errors_are_listed_and_present(with_errors: Path) -> None:
@@ -496,7 +505,7 @@ def test_injected_errors_are_few_and_leave_other_files_untouched(
         per_return[(row["ons_code"], row["reference_date"])] += 1
     assert max(per_return.values()) <= 3
     assert len(per_return) < 0.7 * len(SMALL) * 11
-    touched = {(r["ons_code"], r["reference_date"]) for r in listed}
+    touched = {(r["ons_code"], r["reference_date"]) for r in csv_defects(with_errors)}
     for path in root.rglob("*.csv"):
         relative = path.relative_to(root)
         if (relative.parts[0], relative.parts[1]) not in touched:
@@ -508,7 +517,7 @@ def test_injected_errors_keep_files_well_formed(with_errors: Path) -> None:
     for folder in all_returns(with_errors):
         for path in folder.glob("*.csv"):
             rows = read_rows(path)
-            columns = reference.tables()[TABLE_BY_FILE[path.name]].columns
+            columns = COLUMNS_BY_FILE[path.name]
             assert all(tuple(row) == columns for row in rows)
             for row in rows:
                 for column in DATE_COLUMNS & row.keys():
