@@ -9,12 +9,15 @@
     cells hidden by an earlier pass (another grouping of the same cells), so a table
     summed two ways is protected by applying the macro once per grouping.
 
-    Returns a boolean expression (true = hide the cell). It uses window functions, so it
-    belongs in a select list, one pass per CTE. -#}
+    Returns a boolean expression, never null (true = hide the cell). It uses window
+    functions, so it belongs in a select list, one pass per CTE. -#}
 {% macro suppress_small_counts(count, within, tiebreak, hidden_already='false', threshold=none) -%}
     {%- set threshold = threshold or var('disclosure_threshold') -%}
     {%- set hidden -%}
-        ({{ hidden_already }} or ({{ count }} >= 1 and {{ count }} < {{ threshold }}))
+        (
+            coalesce({{ hidden_already }}, false)
+            or coalesce({{ count }} >= 1 and {{ count }} < {{ threshold }}, false)
+        )
     {%- endset -%}
     (
         {{ hidden }}
@@ -55,10 +58,14 @@
 {#- Generic test: no shared cell discloses. For every count column (each with its
     <column>_symbol beside it) a shown count is 0 or at least the threshold; within each
     grouping in `within` (cells summing to a published total; `partition_where` limits
-    which rows belong to the groups) no group has exactly one hidden cell; and each
+    which rows belong to the groups) no group has exactly one hidden cell, unless the
+    group's total is hidden too (`total_symbol`, a column carrying the total's symbol on
+    every row of the group); and each
     column in `derived` (a rate, an average, a share) is hidden wherever a count in its
     row is hidden. -#}
-{% test disclosure_controlled(model, counts, within=[], derived=[], partition_where='true', threshold=none) %}
+{% test disclosure_controlled(
+    model, counts, within=[], derived=[], partition_where='true', total_symbol=none, threshold=none
+) %}
     {%- set threshold = threshold or var('disclosure_threshold') -%}
     with
 
@@ -90,7 +97,11 @@
                 from cells
                 where {{ partition_where }}
                 group by {{ grouping | join(', ') }}
-                having sum(case when {{ count }}_symbol = 'c' then 1 else 0 end) = 1
+                having
+                    sum(case when {{ count }}_symbol = 'c' then 1 else 0 end) = 1
+                    {% if total_symbol %}
+                        and sum(case when {{ total_symbol }} = 'c' then 1 else 0 end) = 0
+                    {% endif %}
             {% endfor %}
             {% for column in derived %}
                 union all

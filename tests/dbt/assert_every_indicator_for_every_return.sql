@@ -1,11 +1,12 @@
 -- Every council with a current SSDA903 return for a year has a row for every SSDA903
--- indicator (every indicator that is not a CIN census one; those have their own test).
+-- indicator (every indicator that is not a CIN census or placement cost one; those have
+-- their own tests).
 with
 
 indicators as (
     select indicator from {{ ref('indicator_definitions') }}
     where indicator not in (
-        {% for indicator, numerator, denominator in cin_census_indicators() %}
+        {% for indicator, numerator, denominator in cin_census_indicators() + placement_cost_indicators() %}
             '{{ indicator }}'{% if not loop.last %},{% endif %}
         {% endfor %}
     )

@@ -2,8 +2,9 @@
 -- region's, its rank (1 = best, or highest where higher is neither better nor worse) and
 -- quartile (1 = best) among the councils with a value. period_end is the reference date of
 -- the council's current return: 31 March, or an in-year extract's date. Indicators come
--- from the SSDA903 (children looked after) and the CIN census (children in need); each
--- council-year's values come from that return alone. Beside the region: the average of
+-- from the SSDA903 (children looked after), the CIN census (children in need) and the
+-- placement cost return (money, unit gbp); each council-year's values come from that
+-- return alone. Beside the region: the average of
 -- the council's ten statistical neighbours' values (a simple mean, as the DfE's LAIT
 -- does), England's value where the england_indicator_values seed has it, and the
 -- direction of travel from the council's value a year earlier.
@@ -16,6 +17,10 @@ ssda903_values as (
 
 cin_census_values as (
     select * from {{ ref('int_children_in_need__indicator_values') }}
+),
+
+placement_cost_values as (
+    select * from {{ ref('int_finance__indicator_values') }}
 ),
 
 indicator_values as (
@@ -36,6 +41,15 @@ indicator_values as (
         numerator,
         denominator
     from cin_census_values
+    union all
+    select
+        la_code,
+        collection_year,
+        reference_date,
+        indicator,
+        numerator,
+        denominator
+    from placement_cost_values
 ),
 
 definitions as (

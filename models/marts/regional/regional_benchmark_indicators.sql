@@ -15,6 +15,38 @@ statistical_neighbours as (
     select * from {{ ref('statistical_neighbours') }}
 ),
 
+shared_placement_costs as (
+    select * from {{ ref('regional_placement_costs') }}
+),
+
+-- An average weekly cost is pounds over weeks, neither of them children: it is hidden
+-- with the children of its placement group, as the shared placement costs hide them.
+cost_groups_hidden as (
+    select
+        la_code,
+        collection_year,
+        case placement_group
+            when 'in_house_fostering' then 'average_weekly_cost_fostering_in_house'
+            when 'agency_fostering' then 'average_weekly_cost_fostering_agency'
+            when 'childrens_home' then 'average_weekly_cost_childrens_home'
+        end as indicator,
+        children_symbol = 'c' as group_hidden
+    from shared_placement_costs
+    where area_type = 'council'
+),
+
+with_groups as (
+    select
+        benchmarks.*,
+        coalesce(cost_groups_hidden.group_hidden, false) as group_hidden
+    from benchmarks
+    left join cost_groups_hidden
+        on
+            benchmarks.la_code = cost_groups_hidden.la_code
+            and benchmarks.collection_year = cost_groups_hidden.collection_year
+            and benchmarks.indicator = cost_groups_hidden.indicator
+),
+
 -- money is not a count of children: only its denominator (children) is controlled
 controlled as (
     select
@@ -22,15 +54,17 @@ controlled as (
         {{ suppress_small_counts(
             "case when unit = 'gbp' then null else numerator end",
             ['indicator', 'collection_year'],
-            'la_code'
+            'la_code',
+            hidden_already='group_hidden'
         ) }} as numerator_hidden,
-        {{ suppress_small_counts('denominator', ['indicator', 'collection_year'], 'la_code') }}
-            as denominator_hidden,
+        {{ suppress_small_counts(
+            'denominator', ['indicator', 'collection_year'], 'la_code', hidden_already='group_hidden'
+        ) }} as denominator_hidden,
         region_numerator >= 1 and region_numerator < {{ var('disclosure_threshold') }} and unit <> 'gbp'
             as region_numerator_hidden,
         region_denominator >= 1 and region_denominator < {{ var('disclosure_threshold') }}
             as region_denominator_hidden
-    from benchmarks
+    from with_groups
 ),
 
 shown as (
