@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := False
 # The test region lives apart from the demo region so `make test` never touches `make run`'s data.
 TEST_HOME := build/test-region
 
-.PHONY: run test setup lint pytest dbt-test bench lock clean
+.PHONY: run test setup browser lint pytest dbt-test bench lock clean
 
 run: setup
 	@if [ -z "$$(find drops -type f 2>/dev/null | head -n 1)" ]; then \
@@ -19,7 +19,19 @@ run: setup
 	fi
 	$(BIN)/csc run
 
-test: setup lint pytest dbt-test
+test: setup browser lint pytest dbt-test
+
+# The report's tests render its pages in headless Chromium (Debian's package).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+		echo "The report tests need Chromium on PATH. Install it, e.g. on Debian or Ubuntu:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends chromium" >&2; \
+		exit 1; \
+	fi
 
 setup: $(STAMP)
 
@@ -34,14 +46,16 @@ lint: setup
 	$(BIN)/ruff format --check src tests/python scripts
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest
 
-# dbt build (every model, seed and data test) on a small synthetic region of its own.
-dbt-test: setup
+# dbt build (every model, seed and data test) on a small synthetic region of its own, then
+# the checks of what it published (tests/integration).
+dbt-test: setup browser
 	rm -rf $(TEST_HOME)
 	$(BIN)/csc --home $(TEST_HOME) generate --out $(TEST_HOME)/drops --scale 0.2 --errors
 	$(BIN)/csc --home $(TEST_HOME) run
+	$(BIN)/pytest tests/integration --home $(TEST_HOME)
 
 bench: setup
 	$(BIN)/python scripts/benchmark.py

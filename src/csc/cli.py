@@ -212,17 +212,50 @@ def build(home: Home) -> None:
 @main.command()
 @click.pass_obj
 def publish(home: Home) -> None:
-    """Publish a read-only copy of the warehouse for analysts."""
+    """Publish read-only copies for each audience: the hub, the region and beyond, each
+    council."""
     from csc import publish as publisher
 
-    path = publisher.publish(home)
-    console.print(f"published {path}")
+    _print_published(home, publisher.publish(home))
+
+
+def _print_published(home: Home, published) -> None:
+    console.print(f"for the hub's analysts: {published.hub}")
+    if published.regional:
+        console.print(f"for the region and beyond (disclosure-controlled): {published.regional}")
+    if published.councils:
+        console.print(
+            f"for each council, its own rows: {home.published / 'councils'}/<ONS code>/"
+            f" ({len(published.councils)} councils)"
+        )
+
+
+@main.command()
+@click.pass_obj
+def report(home: Home) -> None:
+    """Write the benchmark pack for council leads: static pages under published/report/."""
+    started = time.perf_counter()
+    index = _write_report(home)
+    console.print(
+        f"benchmark pack for council leads: {index} ({time.perf_counter() - started:.1f}s)"
+    )
+
+
+def _write_report(home: Home) -> Path:
+    from csc import report as pack
+
+    if not pack.regional_file(home).exists():
+        console.print(
+            f"[yellow]no regional file at {pack.regional_file(home)}[/yellow]: "
+            "the pack's pages say there are no figures yet"
+        )
+    return pack.write_report(home)
 
 
 @main.command()
 @click.pass_obj
 def run(home: Home) -> None:
-    """Load new drops, build the warehouse with dbt, publish it."""
+    """Load new drops, build the warehouse with dbt, publish it, write the benchmark pack."""
     from csc import build as builder
     from csc import load as loader
     from csc import publish as publisher
@@ -234,9 +267,10 @@ def run(home: Home) -> None:
     _print_load(report)
     builder.dbt_build(home)
     builder.dbt_docs(home)
-    path = publisher.publish(home)
-    console.print(f"published {path} ({time.perf_counter() - started:.1f}s)")
+    _print_published(home, publisher.publish(home))
     console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
+    console.print(f"benchmark pack for council leads: {_write_report(home)}")
+    console.print(f"done in {time.perf_counter() - started:.1f}s")
 
 
 if __name__ == "__main__":

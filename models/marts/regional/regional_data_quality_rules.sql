@@ -1,6 +1,8 @@
 {{ config(alias='data_quality_rules') }}
 -- Which rules each file failed, and on how many rows: never the rows' values or children.
--- A number of failing rows can be a number of children, so 1-9 is hidden.
+-- A number of failing rows can be a number of children, so 1-9 is hidden, and because the
+-- rules of one severity add up to the file's published number of failures, a second rule
+-- is hidden beside a lone hidden one.
 
 with
 
@@ -26,7 +28,7 @@ counted as (
 controlled as (
     select
         counted.*,
-        {{ suppress_small_counts('rows_failing', ['file_id', 'rule_id'], 'file_id') }} as rows_hidden
+        {{ suppress_small_counts('rows_failing', ['file_id', 'severity'], 'rule_id') }} as rows_hidden
     from counted
 ),
 

@@ -1,0 +1,472 @@
+"""Charts for the benchmark pack: Vega-Lite specifications written with Altair.
+
+Every page carries its charts as Vega-Lite JSON beside the chart's container, and one
+inlined script, the Vega bundle that vl-convert-python ships (Vega, Vega-Lite and
+vega-embed in one file, built offline from the wheel), draws them as SVG when the page
+opens. Nothing is fetched: pages open from file:// on a machine with no network.
+
+Why Vega-Lite rather than the other charting libraries on PyPI that ship their JavaScript:
+
+* page weight: the Vega bundle is about 0.9 MB (0.3 MB gzipped), so a council page with
+  thirty charts is about 1.1 MB and the 21 pages of a region about 25 MB; bokeh's inline
+  resources start at 1.3 MB (bokeh.min.js alone) before its verbose per-chart documents;
+  plotly's bundle is about 4.8 MB a page, over 100 MB for the pack.
+* print: Vega draws SVG, so charts print as sharp vectors and scale to the page width
+  (bokeh draws on a canvas unless told otherwise, which prints as a bitmap).
+* the specification is data, not code: a chart is a small JSON document that the tests can
+  read and check against the Vega-Lite schema, and Altair (already in the locked
+  environment, through Great Expectations) writes it.
+* the Sankey diagram of children's pathways is not a Vega-Lite mark, so its layout is
+  computed here and drawn with Vega-Lite areas and rectangles (bokeh or Vega-Lite alike
+  would need that; only plotly has a Sankey trace, at five times the weight).
+
+Charts show published values only: a suppressed cell has no number and is left out of the
+chart (the data table beside every chart prints its symbol), and no chart aggregates,
+stacks or subtracts values, so nothing hidden can be worked out from what is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import altair as alt
+
+# Series colours with at least 4.5:1 contrast on white; each also has its own dash pattern so
+# the lines can be told apart without colour and in black-and-white print.
+COUNCIL_COLOUR = "#1d4f91"
+REGION_COLOUR = "#b33c00"
+NEIGHBOURS_COLOUR = "#0b6e66"
+ENGLAND_COLOUR = "#4b5563"
+SERIES_COLOURS = (COUNCIL_COLOUR, REGION_COLOUR, NEIGHBOURS_COLOUR, ENGLAND_COLOUR)
+SERIES_DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
+FONT = "Arial, Helvetica, sans-serif"
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": "#1f2937"},
+    "legend": {"labelFontSize": 11, "symbolStrokeWidth": 2, "symbolSize": 250, "labelLimit": 260},
+    "title": {"fontSize": 13, "anchor": "start"},
+}
+TREND_HEIGHT = 170
+BAR_STEP = 16
+SANKEY_WIDTH = 1000.0
+SANKEY_HEIGHT = 380.0
+SANKEY_NODE_WIDTH = 14.0
+SANKEY_MARGIN = 34.0
+SANKEY_GAP = 36.0
+SANKEY_SAMPLES = 24
+
+# Axis labels in the units of the regional contract.
+AXIS_LABELS = {
+    "count": "format(datum.value, ',~r')",
+    "rate_per_10k": "format(datum.value, ',~r')",
+    "percent": "format(datum.value, ',~r') + '%'",
+    "gbp": "datum.value >= 1e6 ? '£' + format(datum.value / 1e6, ',.1~f') + 'm' "
+    ": '£' + format(datum.value, ',.0f')",
+}
+UNIT_TITLES = {
+    "count": "Number",
+    "rate_per_10k": "Per 10,000 children",
+    "percent": "Per cent",
+    "gbp": "Pounds",
+}
+
+
+class Datasets:
+    """A chart's data, kept out of Altair and attached to the finished specification.
+
+    Altair checks inline data row by row against the Vega-Lite schema, which is most of the
+    time a pack takes; named datasets are checked by nobody, and Vega-Lite reads them the
+    same way. The tests check each kind of chart, data and all, against the schema.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[dict[str, Any]]] = {}
+
+    def __call__(self, rows: list[dict[str, Any]]) -> alt.NamedData:
+        name = f"rows_{len(self.values)}"
+        self.values[name] = rows
+        return alt.NamedData(name=name)
+
+
+def _finish(chart: alt.TopLevelMixin, description: str, data: Datasets) -> dict[str, Any]:
+    """The Vega-Lite JSON of a chart, self-contained and with the pack's look."""
+    spec = chart.properties(description=description).to_dict(validate=False)
+    spec["datasets"] = data.values
+    # vega-embed is told the mode, so the schema address need not appear in the page.
+    spec.pop("$schema", None)
+    spec["config"] = CONFIG
+    # Charts take the width of their container; heights are fixed.
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def spec_json(spec: dict[str, Any]) -> str:
+    """A specification as JSON that is safe inside a <script> element."""
+    text = json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _axis(unit: str, title: str | None = None) -> alt.Axis:
+    return alt.Axis(
+        title=title if title is not None else UNIT_TITLES.get(unit, ""),
+        labelExpr=AXIS_LABELS.get(unit, AXIS_LABELS["count"]),
+        tickMinStep=1 if unit == "count" else alt.Undefined,
+        grid=True,
+        gridColor="#e5e7eb",
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    year: str
+    series: str
+    value: float
+    label: str
+
+
+def trend_chart(
+    points: Sequence[Point],
+    years: Sequence[str],
+    series: Sequence[str],
+    unit: str,
+    summary: str,
+    styles: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Lines over the years for the council, the region, its neighbours and England.
+
+    `styles` picks each series' colour and dash by position in SERIES_COLOURS (by default
+    the first ones, in order), so a series keeps its look on every chart.
+    """
+    data = Datasets()
+    rows = [
+        {"year": p.year, "series": p.series, "value": p.value, "label": p.label} for p in points
+    ]
+    styles = list(styles) if styles is not None else list(range(len(series)))
+    colours = [SERIES_COLOURS[i] for i in styles]
+    dashes = [SERIES_DASHES[i] for i in styles]
+    chart = (
+        alt.Chart(data(rows))
+        .mark_line(point=alt.OverlayMarkDef(size=36, filled=True), strokeWidth=2)
+        .encode(
+            x=alt.X(
+                "year:O",
+                title=None,
+                scale=alt.Scale(domain=list(years)),
+                # Eleven years of labels only fit side by side on a wide chart.
+                axis=alt.Axis(labelAngle=0 if len(years) <= 6 else -45),
+            ),
+            y=alt.Y("value:Q", axis=_axis(unit), scale=alt.Scale(zero=unit != "rate_per_10k")),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=list(series), range=colours),
+                legend=alt.Legend(orient="bottom", title=None, columns=2, symbolType="stroke"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=list(series), range=dashes),
+                legend=alt.Legend(orient="bottom", title=None, columns=2, symbolType="stroke"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("label:N", title="Value"),
+            ],
+        )
+        .properties(width="container", height=TREND_HEIGHT)
+    )
+    return _finish(chart, summary, data)
+
+
+@dataclass(frozen=True)
+class Bar:
+    category: str
+    value: float
+    label: str
+    group: str = ""
+
+
+def council_bars(
+    bars: Sequence[Bar], unit: str, summary: str, reference: float | None, reference_label: str
+) -> dict[str, Any]:
+    """One bar per council, in rank order, with the region's value as a dashed line."""
+    data = Datasets()
+    rows = [{"council": b.category, "value": b.value, "label": b.label} for b in bars]
+    base = (
+        alt.Chart(data(rows))
+        .mark_bar(color=COUNCIL_COLOUR)
+        .encode(
+            y=alt.Y("council:N", sort=[b.category for b in bars], title=None),
+            x=alt.X("value:Q", axis=_axis(unit), scale=alt.Scale(zero=True)),
+            tooltip=[
+                alt.Tooltip("council:N", title="Council"),
+                alt.Tooltip("label:N", title="Value"),
+            ],
+        )
+        # A fixed height (not a band step) lets the chart fit its container's width.
+        .properties(width="container", height=BAR_STEP * max(len(bars), 1))
+    )
+    layers: list[alt.Chart] = [base]
+    if reference is not None:
+        layers.append(
+            alt.Chart(data([{"value": reference, "label": reference_label}]))
+            .mark_rule(color=REGION_COLOUR, strokeDash=[6, 3], strokeWidth=2)
+            .encode(x="value:Q", tooltip=[alt.Tooltip("label:N", title="Region")])
+        )
+    return _finish(alt.layer(*layers), summary, data)
+
+
+def grouped_bars(
+    bars: Sequence[Bar],
+    categories: Sequence[str],
+    groups: Sequence[str],
+    unit: str,
+    title: str,
+    summary: str,
+) -> dict[str, Any]:
+    """Horizontal bars by category, one bar per group (a council beside its region)."""
+    data = Datasets()
+    rows = [
+        {"category": b.category, "group": b.group, "value": b.value, "label": b.label} for b in bars
+    ]
+    colours = [COUNCIL_COLOUR, REGION_COLOUR][: len(groups)]
+    chart = (
+        alt.Chart(data(rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", sort=list(categories), title=None),
+            yOffset=alt.YOffset("group:N", sort=list(groups)),
+            x=alt.X("value:Q", axis=_axis(unit, title), scale=alt.Scale(zero=True)),
+            color=alt.Color(
+                "group:N",
+                scale=alt.Scale(domain=list(groups), range=colours),
+                legend=alt.Legend(orient="bottom", title=None) if len(groups) > 1 else None,
+            ),
+            tooltip=[
+                alt.Tooltip("category:N", title="Placement"),
+                alt.Tooltip("group:N", title="Area"),
+                alt.Tooltip("label:N", title="Value"),
+            ],
+        )
+        .properties(
+            width="container",
+            height=BAR_STEP * max(len(categories), 1) * (len(groups) if len(groups) > 1 else 1.2),
+        )
+    )
+    return _finish(chart, summary, data)
+
+
+@dataclass(frozen=True)
+class Flow:
+    source: str
+    source_order: int
+    target: str
+    target_order: int
+    transitions: float
+    label: str
+
+
+def _smooth(t: float) -> float:
+    return t * t * (3 - 2 * t)
+
+
+def _ribbon(
+    name: str, source: str, label: str, x0: float, x1: float, y0: float, y1: float, thick: float
+) -> list[dict]:
+    """Points along a ribbon of constant thickness that eases from (x0, y0) to (x1, y1)."""
+    points = []
+    for i in range(SANKEY_SAMPLES + 1):
+        t = i / SANKEY_SAMPLES
+        y = y0 + (y1 - y0) * _smooth(t)
+        points.append(
+            {
+                "flow": name,
+                "source": source,
+                "x": round(x0 + (x1 - x0) * t, 2),
+                "y": round(y, 2),
+                "y2": round(y + thick, 2),
+                "label": label,
+            }
+        )
+    return points
+
+
+def sankey_layout(
+    flows: Iterable[Flow], stage_labels: dict[str, str], exit_stage: str | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Nodes and ribbons of a left-to-right Sankey diagram, in chart units.
+
+    Each stage is a column, in pathway order, its node as tall as the larger of the flows
+    into and out of it, centred on one line. Flows into `exit_stage` (cases closed or
+    stepped down) do not cross the page to one far column: each drops to a small exit node
+    of its own below and just after the stage it leaves, so the way through to care stays
+    readable. Ribbons leave a node in the order of their targets and enter in the order of
+    their sources. Only forward flows with a number are drawn: the caller lists the rest.
+    """
+    drawn = [f for f in flows if f.transitions > 0 and f.target_order > f.source_order]
+    if not drawn:
+        return [], []
+    exits = {f.source: f for f in drawn if f.target == exit_stage}
+    steps = [f for f in drawn if f.target != exit_stage]
+    orders: dict[str, int] = {f.source: f.source_order for f in drawn}
+    orders.update({f.target: f.target_order for f in steps})
+    stages = sorted(orders, key=orders.__getitem__)
+    size = {
+        s: max(
+            sum(f.transitions for f in drawn if f.target == s),
+            sum(f.transitions for f in drawn if f.source == s),
+        )
+        for s in stages
+    }
+    biggest_exit = max((f.transitions for f in exits.values()), default=0.0)
+    gap = SANKEY_GAP if exits else 0.0
+    scale = (SANKEY_HEIGHT - 2 * SANKEY_MARGIN - gap) / (max(size.values()) + biggest_exit)
+    band = max(size.values()) * scale
+    columns = len(stages) - 1 + (0.5 if stages[-1] in exits else 0.0)
+    step = (SANKEY_WIDTH - SANKEY_NODE_WIDTH) / max(columns, 1)
+    label = {s: stage_labels.get(s, s) for s in (*stages, exit_stage or "")}
+
+    top: dict[str, float] = {}
+    left: dict[str, float] = {}
+    nodes = []
+    for column, stage in enumerate(stages):
+        height = max(size[stage] * scale, 2.0)
+        top[stage] = SANKEY_MARGIN + (band - height) / 2
+        left[stage] = column * step
+        first = column == 0
+        last = column == len(stages) - 1 and stage not in exits
+        nodes.append(
+            {
+                "stage": label[stage],
+                "kind": "stage",
+                "x": left[stage],
+                "x2": left[stage] + SANKEY_NODE_WIDTH,
+                "y": top[stage],
+                "y2": top[stage] + height,
+                "align": "left" if first else "right" if last else "center",
+                "label_x": left[stage]
+                + (0.0 if first else SANKEY_NODE_WIDTH if last else SANKEY_NODE_WIDTH / 2),
+                # Neighbouring names sit at two heights so they never run into each other.
+                "label_y": top[stage] - 4 - (13 if column % 2 else 0),
+            }
+        )
+    for stage, flow in exits.items():
+        x = left[stage] + step / 2
+        y = SANKEY_MARGIN + band + gap
+        nodes.append(
+            {
+                "stage": label[exit_stage or ""],
+                "kind": "exit",
+                "x": x,
+                "x2": x + SANKEY_NODE_WIDTH,
+                "y": y,
+                "y2": y + max(flow.transitions * scale, 2.0),
+                "align": "center",
+                "label_x": x + SANKEY_NODE_WIDTH / 2,
+                "label_y": y + max(flow.transitions * scale, 2.0) + 12,
+            }
+        )
+
+    leaving = {s: top[s] for s in stages}
+    entering = {s: top[s] for s in stages}
+    starts: dict[Flow, float] = {}
+    for flow in sorted(drawn, key=lambda f: (f.source_order, f.target_order)):
+        starts[flow] = leaving[flow.source]
+        leaving[flow.source] += flow.transitions * scale
+    ribbons = []
+    for flow in sorted(drawn, key=lambda f: (f.target_order, f.source_order)):
+        thick = max(flow.transitions * scale, 1.0)
+        x0 = left[flow.source] + SANKEY_NODE_WIDTH
+        if flow.target == exit_stage:
+            x1, y1 = left[flow.source] + step / 2, SANKEY_MARGIN + band + gap
+        else:
+            x1, y1 = left[flow.target], entering[flow.target]
+            entering[flow.target] += flow.transitions * scale
+        name = f"{label[flow.source]} to {label[flow.target]}"
+        ribbons += _ribbon(name, label[flow.source], flow.label, x0, x1, starts[flow], y1, thick)
+    return nodes, ribbons
+
+
+def sankey_chart(
+    flows: Iterable[Flow], stage_labels: dict[str, str], summary: str, exit_stage: str | None
+) -> dict | None:
+    """The pathway as a Sankey diagram, or None when no flow can be drawn."""
+    data = Datasets()
+    nodes, ribbons = sankey_layout(flows, stage_labels, exit_stage)
+    if not nodes:
+        return None
+    x_scale = alt.Scale(domain=[0, SANKEY_WIDTH], nice=False, zero=False)
+    x = alt.X("x:Q", scale=x_scale, axis=None)
+    y_scale = alt.Scale(domain=[0, SANKEY_HEIGHT], reverse=True, nice=False, zero=False)
+    y = alt.Y("y:Q", scale=y_scale, axis=None)
+    ribbon = (
+        alt.Chart(data(ribbons))
+        .mark_area(opacity=0.5, interpolate="linear")
+        .encode(
+            x=x,
+            y=y,
+            y2="y2:Q",
+            detail="flow:N",
+            color=alt.Color("source:N", legend=None, scale=alt.Scale(scheme="tableau10")),
+            tooltip=[
+                alt.Tooltip("flow:N", title="Step"),
+                alt.Tooltip("label:N", title="Transitions"),
+            ],
+        )
+    )
+    node = (
+        alt.Chart(data(nodes))
+        .mark_rect()
+        .encode(
+            x=x,
+            x2="x2:Q",
+            y=y,
+            y2="y2:Q",
+            color=alt.condition(
+                alt.datum.kind == "exit", alt.value("#6b7280"), alt.value("#1f2937")
+            ),
+            tooltip=[alt.Tooltip("stage:N", title="Stage")],
+        )
+    )
+    labels = []
+    for align in ("left", "center", "right"):
+        for kind in ("stage", "exit"):
+            placed = [n for n in nodes if (n["align"], n["kind"]) == (align, kind)]
+            if not placed:
+                continue
+            text = {"align": align, "baseline": "bottom", "fontSize": 11 if kind == "stage" else 10}
+            text["fontWeight"] = "bold" if kind == "stage" else "normal"
+            at = {
+                "x": alt.X("label_x:Q", scale=x_scale, axis=None),
+                "y": alt.Y("label_y:Q", scale=y_scale, axis=None),
+                "text": "stage:N",
+            }
+            # A white outline under each name keeps it readable where it crosses a ribbon.
+            labels.append(
+                alt.Chart(data(placed))
+                .mark_text(**text, stroke="#ffffff", strokeWidth=3, color="#ffffff")
+                .encode(**at)
+            )
+            labels.append(
+                alt.Chart(data(placed))
+                .mark_text(**text, color="#111827" if kind == "stage" else "#374151")
+                .encode(**at)
+            )
+    chart = alt.layer(ribbon, node, *labels).properties(width="container", height=SANKEY_HEIGHT)
+    return _finish(chart, summary, data)
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed with the pack's drawing script, as one inline script."""
+    import vl_convert
+
+    snippet = resources.files("csc").joinpath("report_templates/charts.js").read_text("utf-8")
+    major, minor = alt.VEGALITE_VERSION.split(".")[:2]
+    bundle = vl_convert.javascript_bundle(snippet, vl_version=f"{major}.{minor}")
+    return bundle.replace("</script", "<\\/script")

@@ -1,0 +1,779 @@
+"""What each page of the benchmark pack shows, from the rows of the regional file.
+
+Each function returns the context of one template: tiles, figures (a chart, its text
+alternative and its data table) and tables of cells already written for people. Every
+number shown is a published value; a cell whose symbol is set is shown as its symbol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from csc import report_charts as charts
+from csc.report_format import (
+    UNIT_LABELS,
+    cell,
+    long_date,
+    ordinal,
+    period_text,
+    plain,
+    previous_year,
+    short_date,
+    spoken,
+    symbol,
+)
+
+Row = dict[str, Any]
+
+REGION_NAME = "South East"
+THEMES = {
+    "looked_after": "Children looked after",
+    "in_need": "Children in need and child protection",
+    "costs": "Costs",
+    "other": "Other indicators",
+}
+IN_NEED_PREFIXES = ("referral", "re_referral", "assessment", "cin_", "s47", "icpc", "cpp_", "cp_")
+# The overview's table: these where the file has them, and the first two money indicators.
+HEADLINE = (
+    "cla_rate_per_10k",
+    "cla_3plus_placements_pct",
+    "cla_long_term_stability_pct",
+    "care_leavers_eet_pct",
+    "referrals_per_10k",
+    "re_referrals_12m_pct",
+    "assessments_within_45wd_pct",
+    "cin_rate_per_10k",
+    "cpp_rate_per_10k",
+    "cpp_second_or_subsequent_pct",
+)
+# Pathway stages: the name in tables, and the short one on the diagram.
+STAGES = {
+    "contact": ("Contact", "Contact"),
+    "early_help": ("Early help", "Early help"),
+    "referral": ("Referral", "Referral"),
+    "assessment": ("Assessment", "Assessment"),
+    "s47_icpc": ("Section 47 enquiry or initial conference", "S47 / ICPC"),
+    "cin_plan": ("Child in need plan", "CIN plan"),
+    "cp_plan": ("Child protection plan", "CP plan"),
+    "looked_after": ("Looked after", "Looked after"),
+    "care_leaver": ("Care leaver", "Care leaver"),
+    "closed_step_down": ("Closed or stepped down", "Closed"),
+}
+# Cases leaving the pathway: drawn as exits under each stage rather than one far column.
+EXIT_STAGE = "closed_step_down"
+FILE_STATUSES = {
+    "loaded": "Loaded",
+    "superseded": "Superseded by a later file",
+    "duplicate": "Duplicate of a file already received",
+    "quarantined": "Quarantined: not loaded",
+}
+POLARITY_LABELS = {
+    "higher_is_better": "Higher is better",
+    "lower_is_better": "Lower is better",
+    "neutral": "Neither higher nor lower is better",
+}
+DIRECTIONS = {"up": ("↑", "Up"), "down": ("↓", "Down"), "same": ("→", "No change")}
+ASSESSMENTS = {
+    "better": "better",
+    "worse": "worse",
+    "same": "no change",
+    "neutral": "neither better nor worse",
+}
+# Each trend line and the value and symbol columns it is drawn from.
+SERIES_FIELDS = (
+    ("value", "value_symbol"),
+    ("region_value", "region_value_symbol"),
+    ("neighbour_value", "neighbour_value_symbol"),
+    ("england_value", "england_value_symbol"),
+)
+
+
+@dataclass
+class Figure:
+    """A chart with its caption, its text alternative and its data table."""
+
+    id: str
+    title: str
+    summary: str
+    spec: str | None
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    note: str = ""
+
+
+@dataclass
+class Trend:
+    arrow: str
+    text: str
+    css: str
+
+
+@dataclass
+class Tile:
+    indicator: str
+    name: str
+    theme: str
+    definition: str
+    follows: str
+    polarity: str
+    period: str
+    in_year: bool
+    value: Markup
+    unit_label: str
+    counts: Markup | None
+    comparisons: list[tuple[str, str, Markup]]
+    rank: Markup
+    quartile: Markup
+    quartile_class: str
+    trend: Trend | None
+    figure: Figure
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    tiles: list[Tile] = field(default_factory=list)
+
+
+class Ids:
+    """Unique element ids for a page's charts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, stem: str) -> str:
+        self.count += 1
+        return f"chart-{self.count}-{stem}"
+
+
+def by(rows: Iterable[Row], *keys: str) -> dict[Any, list[Row]]:
+    """Rows grouped by the values of `keys` (one key: the value itself)."""
+    grouped: dict[Any, list[Row]] = {}
+    for row in rows:
+        key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+        grouped.setdefault(key, []).append(row)
+    return grouped
+
+
+def years_of(rows: Iterable[Row]) -> list[str]:
+    return sorted({r["collection_year"] for r in rows})
+
+
+def latest_year(rows: Iterable[Row]) -> str | None:
+    years = years_of(rows)
+    return years[-1] if years else None
+
+
+def theme_of(indicator: str, unit: str) -> str:
+    if unit == "gbp" or any(word in indicator for word in ("cost", "spend", "placement_weeks")):
+        return "costs"
+    if indicator.startswith(("cla_", "care_leaver")):
+        return "looked_after"
+    if indicator.startswith(IN_NEED_PREFIXES):
+        return "in_need"
+    return "other"
+
+
+def shown(row: Row, value: str) -> bool:
+    """Whether a cell is published as a number."""
+    return row[value] is not None and not row[f"{value}_symbol"]
+
+
+def quartile_class(row: Row) -> str:
+    """The shading of a council's quartile: green to red, or blue where neither is better."""
+    quartile = row.get("quartile_in_region")
+    if quartile is None:
+        return ""
+    return f"q{quartile}" + (" neutral" if row["polarity"] == "neutral" else "")
+
+
+def _standing(row: Row) -> tuple[Markup, Markup]:
+    """Rank and quartile in the region, or the value's symbol where it is suppressed."""
+    rank, quartile = row.get("rank_in_region"), row.get("quartile_in_region")
+    if rank is None or quartile is None:
+        mark = symbol(row.get("value_symbol") or "x")
+        return mark, mark
+    best = "highest" if row["polarity"] == "neutral" else "best"
+    return (
+        Markup("{} of {} <small>(1st = {})</small>").format(
+            ordinal(rank), row["councils_ranked"], best
+        ),
+        Markup("{} of 4").format(quartile),
+    )
+
+
+def _trend(row: Row) -> Trend | None:
+    direction = row.get("direction_of_travel")
+    if direction not in DIRECTIONS:
+        return None
+    arrow, word = DIRECTIONS[direction]
+    assessment = row.get("travel_assessment") or "neutral"
+    before = plain(row.get("previous_value"), None, row["unit"])
+    text = (
+        f"{word} on {previous_year(row['collection_year'])} ({before}): "
+        f"{ASSESSMENTS.get(assessment, assessment)}"
+    )
+    return Trend(arrow, text, f"trend-{assessment}")
+
+
+def _year_label(row: Row) -> Markup:
+    extra = Markup(" <small>(in-year)</small>") if row["is_in_year"] else ""
+    return Markup("{}{}").format(row["collection_year"], extra)
+
+
+def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Figure:
+    """A council's indicator over the years beside the region, neighbours and England."""
+    latest = rows[-1]
+    unit = latest["unit"]
+    years = [r["collection_year"] for r in rows]
+    series = (council_name, REGION_NAME, "Neighbours (average)", "England")
+    # A count for the whole region or England dwarfs a council's: those stay in the table.
+    drawn = [0, 2] if unit == "count" else [0, 1, 2, 3]
+    points = [
+        charts.Point(r["collection_year"], series[i], float(r[v]), plain(r[v], None, unit))
+        for r in rows
+        for i, (v, _) in enumerate(SERIES_FIELDS)
+        if i in drawn and shown(r, v)
+    ]
+    summary = (
+        f"{name}, {years[0]} to {years[-1]}. In {latest['collection_year']}: "
+        + "; ".join(
+            f"{label} {spoken(latest[v], latest[s], unit)}"
+            for label, (v, s) in zip(series, SERIES_FIELDS, strict=True)
+        )
+        + "."
+    )
+    notes = [
+        f"{r['collection_year']} is an in-year extract to {long_date(r['period_end'])}, "
+        "not a full year."
+        for r in rows
+        if r["is_in_year"]
+    ]
+    if unit == "count":
+        notes.insert(0, f"The {REGION_NAME} and England totals are in the data table.")
+    spec = None
+    if points:
+        chart = charts.trend_chart(
+            points, years, [series[i] for i in drawn], unit, summary, styles=drawn
+        )
+        spec = charts.spec_json(chart)
+    return Figure(
+        ids(latest["indicator"]),
+        f"{name}: trend",
+        summary,
+        spec,
+        ("Year", *series),
+        [[_year_label(r), *(cell(r[v], r[s], unit) for v, s in SERIES_FIELDS)] for r in rows],
+        " ".join(notes),
+    )
+
+
+def _tile(ids: Ids, rows: list[Row], definition: Row | None) -> Tile:
+    """An indicator's latest published figures for a council, and its trend."""
+    latest = rows[-1]
+    unit = latest["unit"]
+    name = latest["indicator_name"] or latest["indicator"]
+    counts = None
+    if unit == "percent" and shown(latest, "value"):
+        counts = Markup("{} of {}").format(
+            cell(latest["numerator"], latest["numerator_symbol"], "count"),
+            cell(latest["denominator"], latest["denominator_symbol"], "count"),
+        )
+    neighbours = latest.get("neighbours_shown")
+    rank, quartile = _standing(latest)
+    definition = definition or {}
+    return Tile(
+        indicator=latest["indicator"],
+        name=name,
+        theme=theme_of(latest["indicator"], unit),
+        definition=definition.get("definition") or "",
+        follows=definition.get("follows") or "",
+        polarity=POLARITY_LABELS.get(latest["polarity"], latest["polarity"] or ""),
+        period=period_text(latest["collection_year"], latest["period_end"], latest["is_in_year"]),
+        in_year=bool(latest["is_in_year"]),
+        value=cell(latest["value"], latest["value_symbol"], unit),
+        unit_label=UNIT_LABELS.get(unit, "") if shown(latest, "value") else "",
+        counts=counts,
+        comparisons=[
+            (REGION_NAME, "", cell(latest["region_value"], latest["region_value_symbol"], unit)),
+            (
+                "Statistical neighbours",
+                f"average of {neighbours}" if neighbours is not None else "",
+                cell(latest["neighbour_value"], latest["neighbour_value_symbol"], unit),
+            ),
+            ("England", "", cell(latest["england_value"], latest["england_value_symbol"], unit)),
+        ],
+        rank=rank,
+        quartile=quartile,
+        quartile_class=quartile_class(latest),
+        trend=_trend(latest),
+        figure=_trend_figure(ids, rows, latest["la_name"], name),
+    )
+
+
+def _stage(stage: str, short: bool = False) -> str:
+    return STAGES.get(stage, (stage, stage))[1 if short else 0]
+
+
+def pathway_figure(ids: Ids, flows: list[Row], area: str) -> Figure | None:
+    """An area's latest pathway year as a Sankey diagram, with a table of every flow."""
+    year = latest_year(flows)
+    if year is None:
+        return None
+    drawn: list[charts.Flow] = []
+    table = []
+    suppressed = backward = 0
+    this_year = [f for f in flows if f["collection_year"] == year]
+    for f in sorted(this_year, key=lambda f: (f["from_stage_order"], f["to_stage_order"])):
+        if not f["is_forward"]:
+            backward += 1
+            status = "No: a move back to an earlier stage"
+        elif not shown(f, "transitions"):
+            suppressed += 1
+            status = "No: suppressed"
+        elif f["transitions"] <= 0:
+            status = "No: none"
+        else:
+            status = "Yes"
+            drawn.append(
+                charts.Flow(
+                    f["from_stage"],
+                    f["from_stage_order"],
+                    f["to_stage"],
+                    f["to_stage_order"],
+                    float(f["transitions"]),
+                    plain(f["transitions"], None, "count"),
+                )
+            )
+        table.append(
+            [
+                _stage(f["from_stage"]),
+                _stage(f["to_stage"]),
+                cell(f["transitions"], f["transitions_symbol"], "count"),
+                cell(f["children"], f["children_symbol"], "count"),
+                status,
+            ]
+        )
+    summary = (
+        f"Children's pathway in {area}, {year}: {len(drawn)} flows between stages are drawn, "
+        f"wider for more moves. {suppressed} suppressed flows and {backward} moves back to an "
+        "earlier stage are not drawn; the table lists every flow."
+    )
+    labels = {stage: _stage(stage, short=True) for stage in STAGES}
+    spec = charts.sankey_chart(drawn, labels, summary, exit_stage=EXIT_STAGE)
+    return Figure(
+        ids("pathway"),
+        f"Children's pathway, {year}",
+        summary,
+        charts.spec_json(spec) if spec else None,
+        ("From", "To", "Transitions", "Children", "In the diagram"),
+        table,
+        "Stages run left to right from contact to care and leaving care; the grey bars "
+        "below them are cases closed or stepped down after each stage. A ribbon's width is "
+        "the number of moves from one stage to the next. Suppressed flows and moves back to "
+        "an earlier stage are not drawn: the table below lists every flow.",
+    )
+
+
+def cost_figures(ids: Ids, costs: list[Row], region: list[Row], area: str) -> list[Figure]:
+    """An area's average weekly cost by placement beside the region's, and its spend."""
+    year = latest_year(costs)
+    if year is None:
+        return []
+    mine = [r for r in costs if r["collection_year"] == year]
+    theirs = {r["placement_group"]: r for r in region if r["collection_year"] == year}
+    beside_region = area != REGION_NAME
+    areas = [area, REGION_NAME] if beside_region else [area]
+    groups = [r["placement_group_label"] for r in mine]
+    cost_bars = []
+    for r in mine:
+        pairs = [(area, r)]
+        if beside_region and r["placement_group"] in theirs:
+            pairs.append((REGION_NAME, theirs[r["placement_group"]]))
+        cost_bars += [
+            charts.Bar(
+                r["placement_group_label"],
+                float(row["average_weekly_cost"]),
+                plain(row["average_weekly_cost"], None, "gbp"),
+                name,
+            )
+            for name, row in pairs
+            if shown(row, "average_weekly_cost")
+        ]
+    cost_summary = (
+        f"Average weekly cost of a placement by type of placement, {area}"
+        + (f" beside the {REGION_NAME}" if beside_region else "")
+        + f", {year}: "
+        + "; ".join(
+            f"{r['placement_group_label']} "
+            + spoken(r["average_weekly_cost"], r["average_weekly_cost_symbol"], "gbp")
+            for r in mine
+        )
+        + "."
+    )
+    headers = ["Placement", "Children", "Placement weeks", "Spend", "Average weekly cost"]
+    table = []
+    for r in mine:
+        line = [
+            r["placement_group_label"],
+            cell(r["children"], r["children_symbol"], "count"),
+            cell(r["placement_weeks"], r["placement_weeks_symbol"], "count"),
+            cell(r["spend"], r["spend_symbol"], "gbp"),
+            cell(r["average_weekly_cost"], r["average_weekly_cost_symbol"], "gbp"),
+        ]
+        if beside_region:
+            other = theirs.get(r["placement_group"])
+            line.append(
+                cell(other["average_weekly_cost"], other["average_weekly_cost_symbol"], "gbp")
+                if other
+                else symbol("x")
+            )
+        table.append(line)
+    if beside_region:
+        headers.append(f"{REGION_NAME} average weekly cost")
+    cost_spec = charts.grouped_bars(
+        cost_bars, groups, areas, "gbp", "Average weekly cost", cost_summary
+    )
+    spend_bars = [
+        charts.Bar(
+            r["placement_group_label"], float(r["spend"]), plain(r["spend"], None, "gbp"), area
+        )
+        for r in mine
+        if shown(r, "spend")
+    ]
+    spend_summary = (
+        f"Spend on placements by type of placement, {area}, {year}: "
+        + "; ".join(
+            f"{r['placement_group_label']} {spoken(r['spend'], r['spend_symbol'], 'gbp')}"
+            for r in mine
+        )
+        + "."
+    )
+    spend_spec = charts.grouped_bars(spend_bars, groups, [area], "gbp", "Spend", spend_summary)
+    return [
+        Figure(
+            ids("weekly-cost"),
+            f"Average weekly cost by placement, {year}",
+            cost_summary,
+            charts.spec_json(cost_spec) if cost_bars else None,
+            headers,
+            table,
+        ),
+        Figure(
+            ids("spend"),
+            f"Spend by placement, {year}",
+            spend_summary,
+            charts.spec_json(spend_spec) if spend_bars else None,
+            ["Placement", "Spend"],
+            [
+                [r["placement_group_label"], cell(r["spend"], r["spend_symbol"], "gbp")]
+                for r in mine
+            ],
+        ),
+    ]
+
+
+def _returns(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """Each collection year a council's figures come from, with its period end."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        seen.setdefault(
+            r["collection_year"],
+            {
+                "year": r["collection_year"],
+                "period_end": long_date(r["period_end"]),
+                "in_year": bool(r["is_in_year"]),
+            },
+        )
+    return [seen[y] for y in sorted(seen)]
+
+
+@dataclass
+class Pack:
+    """The regional file's rows, grouped the ways the pages read them."""
+
+    indicators: list[Row]
+    definitions: dict[str, Row]
+    councils: list[Row]
+    neighbours: dict[str, list[Row]]
+    council_flows: dict[str, list[Row]]
+    region_flows: list[Row]
+    council_costs: dict[str, list[Row]]
+    region_costs: list[Row]
+    files: dict[str, list[Row]]
+    rules: dict[tuple, list[Row]]
+    has: dict[str, bool]
+
+    @property
+    def indicator_order(self) -> list[str]:
+        """Indicators in the order their definitions come, then any others."""
+        order = list(self.definitions)
+        order += [
+            i for i in dict.fromkeys(r["indicator"] for r in self.indicators) if i not in order
+        ]
+        return order
+
+
+def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
+    """A council's indicators by theme, its pathway and its placement costs."""
+    code = council["la_code"]
+    names = {c["la_code"]: c["la_name"] for c in pack.councils}
+    ids = Ids()
+    sections = {key: Section(key, title) for key, title in THEMES.items()}
+    by_indicator = by(mine, "indicator")
+    for indicator in pack.indicator_order:
+        if indicator in by_indicator:
+            rows = sorted(by_indicator[indicator], key=lambda r: r["collection_year"])
+            tile = _tile(ids, rows, pack.definitions.get(indicator))
+            sections[tile.theme].tiles.append(tile)
+    returns = _returns(mine)
+    return {
+        "title": council["la_name"],
+        "council": council,
+        "latest": returns[-1] if returns else None,
+        "returns": returns,
+        "sections": [s for s in sections.values() if s.tiles or s.id != "other"],
+        "has_indicators": pack.has["benchmark_indicators"],
+        "pathway": pathway_figure(ids, pack.council_flows.get(code, []), council["la_name"]),
+        "has_pathways": pack.has["pathway_flows"],
+        "costs": cost_figures(
+            ids, pack.council_costs.get(code, []), pack.region_costs, council["la_name"]
+        ),
+        "has_costs": pack.has["placement_costs"],
+        "neighbours": [
+            {"code": n["neighbour_la_code"], "name": names.get(n["neighbour_la_code"], "")}
+            for n in pack.neighbours.get(code, [])
+        ],
+        "has_neighbours": pack.has["statistical_neighbours"],
+    }
+
+
+def headline_indicators(pack: Pack) -> list[str]:
+    units = {r["indicator"]: r["unit"] for r in pack.indicators}
+    chosen = [i for i in HEADLINE if i in units]
+    chosen += [i for i in pack.indicator_order if units.get(i) == "gbp"][:2]
+    if not chosen:
+        chosen = [i for i in pack.indicator_order if units.get(i) not in (None, "count")][:8]
+    return chosen
+
+
+def table_year(rows: list[Row], councils: int) -> str | None:
+    """The latest year most of the region's councils have figures for.
+
+    A newer year that only a few councils have sent in-year extracts for would leave most
+    of the regional table empty; those councils' newer figures are on their own pages.
+    """
+    sent = {
+        year: {r["la_code"] for r in group} for year, group in by(rows, "collection_year").items()
+    }
+    for year in sorted(sent, reverse=True):
+        if 2 * len(sent[year]) >= councils:
+            return year
+    return max(sent, default=None)
+
+
+def _region_bars(ids: Ids, rows: list[Row], year: str) -> Figure:
+    """Every council's published value in a year, best (or highest) first."""
+    first = rows[0]
+    unit, name, indicator = first["unit"], first["indicator_name"], first["indicator"]
+    rows = sorted(
+        rows, key=lambda r: (r["rank_in_region"] is None, r["rank_in_region"] or 0, r["la_name"])
+    )
+    region = spoken(first["region_value"], first["region_value_symbol"], unit)
+    order = "from best to worst" if first["polarity"] != "neutral" else "from highest to lowest"
+    summary = (
+        f"{name}, {year}, council by council {order}. {REGION_NAME}: {region}. "
+        + "; ".join(f"{r['la_name']} {spoken(r['value'], r['value_symbol'], unit)}" for r in rows)
+        + "."
+    )
+    bars = [
+        charts.Bar(r["la_name"], float(r["value"]), plain(r["value"], None, unit))
+        for r in rows
+        if shown(r, "value")
+    ]
+    line = float(first["region_value"]) if shown(first, "region_value") else None
+    spec = charts.council_bars(
+        bars, unit, summary, line, plain(line, None, unit) if line is not None else ""
+    )
+    standing = [
+        [r["la_name"], cell(r["value"], r["value_symbol"], unit), *_standing(r)] for r in rows
+    ]
+    return Figure(
+        ids(f"{indicator}-councils"),
+        f"{name}: councils, {year}",
+        summary,
+        charts.spec_json(spec) if bars else None,
+        ("Council", "Value", "Rank in region", "Quartile"),
+        standing,
+        f"The dashed line is the {REGION_NAME} value. Suppressed councils are not drawn.",
+    )
+
+
+def _region_trend(ids: Ids, rows: list[Row]) -> Figure:
+    """The region's and England's values of an indicator over the years."""
+    first = rows[0]
+    unit, name, indicator = first["unit"], first["indicator_name"], first["indicator"]
+    by_year = {year: group[0] for year, group in by(rows, "collection_year").items()}
+    years = sorted(by_year)
+    series = (REGION_NAME, "England")
+    fields = SERIES_FIELDS[1], SERIES_FIELDS[3]
+    points = [
+        charts.Point(y, label, float(by_year[y][v]), plain(by_year[y][v], None, unit))
+        for y in years
+        for label, (v, _) in zip(series, fields, strict=True)
+        if shown(by_year[y], v)
+    ]
+    said = [
+        f"{y}: "
+        + ", ".join(
+            f"{label} {spoken(by_year[y][v], by_year[y][s], unit)}"
+            for label, (v, s) in zip(series, fields, strict=True)
+        )
+        for y in years
+    ]
+    summary = f"{name}, {REGION_NAME} and England, {years[0]} to {years[-1]}. " + "; ".join(said)
+    spec = charts.trend_chart(points, years, series, unit, summary, [1, 3]) if points else None
+    return Figure(
+        ids(f"{indicator}-region"),
+        f"{name}: {REGION_NAME} over time",
+        summary,
+        charts.spec_json(spec) if spec else None,
+        ("Year", *series),
+        [[y, *(cell(by_year[y][v], by_year[y][s], unit) for v, s in fields)] for y in years],
+    )
+
+
+def overview_page(pack: Pack) -> dict[str, Any]:
+    """Every council's headline indicators, the region's charts, pathway and costs."""
+    ids = Ids()
+    rows = pack.indicators
+    councils = pack.councils
+    year = table_year(rows, len(councils))
+    headline = headline_indicators(pack)
+    in_table = by([r for r in rows if r["collection_year"] == year], "indicator")
+    first = {i: in_table.get(i, [None])[0] for i in headline}
+    table = []
+    for council in councils:
+        cells = []
+        for indicator in headline:
+            row = next(
+                (r for r in in_table.get(indicator, []) if r["la_code"] == council["la_code"]), None
+            )
+            cells.append(
+                {
+                    "value": cell(row["value"], row["value_symbol"], row["unit"])
+                    if row
+                    else symbol("x"),
+                    "css": quartile_class(row) if row else "",
+                    "quartile": row["quartile_in_region"] if row else None,
+                }
+            )
+        table.append({"council": council, "cells": cells})
+    reference_rows = [
+        {
+            "label": label,
+            "cells": [
+                cell(r[value], r[f"{value}_symbol"], r["unit"]) if r else symbol("x")
+                for r in first.values()
+            ],
+        }
+        for label, value in ((REGION_NAME, "region_value"), ("England", "england_value"))
+    ]
+    by_indicator = by(rows, "indicator")
+    figures = []
+    for indicator in headline:
+        if in_table.get(indicator):
+            figures.append(_region_bars(ids, in_table[indicator], year))
+        figures.append(_region_trend(ids, by_indicator[indicator]))
+    newest: dict[str, Row] = {}
+    for r in rows:
+        if (
+            r["la_code"] not in newest
+            or r["collection_year"] > newest[r["la_code"]]["collection_year"]
+        ):
+            newest[r["la_code"]] = r
+    in_year = sorted(
+        {
+            (r["la_name"], r["period_end"])
+            for r in rows
+            if r["collection_year"] == year and r["is_in_year"]
+        }
+    )
+    later = by([r for r in rows if year and r["collection_year"] > year], "collection_year")
+    return {
+        "title": f"{REGION_NAME} children's services benchmark pack",
+        "year": year,
+        "councils": [
+            {
+                **c,
+                "latest": period_text(n["collection_year"], n["period_end"], n["is_in_year"])
+                if (n := newest.get(c["la_code"]))
+                else "no figures yet",
+            }
+            for c in councils
+        ],
+        "headline": [
+            {"indicator": i, "name": by_indicator[i][0]["indicator_name"]} for i in headline
+        ],
+        "table": table,
+        "reference_rows": reference_rows,
+        "in_year": [f"{name} (to {long_date(end)})" for name, end in in_year],
+        "later": [
+            {"year": y, "councils": sorted({r["la_name"] for r in group})}
+            for y, group in sorted(later.items())
+        ],
+        "figures": figures,
+        "has_indicators": bool(rows),
+        "pathway": pathway_figure(ids, pack.region_flows, REGION_NAME),
+        "has_pathways": pack.has["pathway_flows"],
+        "costs": cost_figures(ids, pack.region_costs, [], REGION_NAME),
+        "has_costs": pack.has["placement_costs"],
+    }
+
+
+def quality_page(pack: Pack) -> dict[str, Any]:
+    """Per council: every file dropped, what became of it, and the rules that failed."""
+    sections = []
+    for council in pack.councils:
+        files = pack.files.get(council["la_code"], [])
+        entries = [
+            {
+                **f,
+                "reference": short_date(f["reference_date"]),
+                "first_seen": short_date(f["first_seen_at"]),
+                "loaded": short_date(f["loaded_at"]),
+                "status_text": FILE_STATUSES.get(f["status"], f["status"]),
+                "rows": cell(f["row_count"], f["row_count_symbol"], "count"),
+                "critical": cell(f["critical_failures"], f["critical_failures_symbol"], "count"),
+                "warnings": cell(f["warning_failures"], f["warning_failures_symbol"], "count"),
+                "rules": [
+                    {**r, "rows": cell(r["rows_failing"], r["rows_failing_symbol"], "count")}
+                    for r in pack.rules.get(
+                        (f["la_code"], f["reference_date"], f["file_name"], f["kind"]), []
+                    )
+                ],
+            }
+            for f in files
+        ]
+        sections.append(
+            {
+                "council": council,
+                "files": entries,
+                "counts": {s: sum(f["status"] == s for f in files) for s in FILE_STATUSES},
+                "latest": short_date(max((f["reference_date"] for f in files), default=None)),
+                "quarantined": [e for e in entries if e["status"] == "quarantined"],
+                "warned": [e for e in entries if e["status"] != "quarantined" and e["rules"]],
+            }
+        )
+    return {
+        "title": "Data quality",
+        "sections": sections,
+        "statuses": FILE_STATUSES,
+        "has_files": pack.has["data_quality_files"],
+        "has_rules": pack.has["data_quality_rules"],
+    }

@@ -1,0 +1,78 @@
+"""The benchmark pack of a region built end to end, as a council lead opens it."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from chromium import charts_drawn, chromium, console_messages
+from csc import reference
+from csc.report_format import plain
+
+
+@pytest.fixture(scope="module")
+def pack(home):
+    folder = home.published / "report"
+    assert (folder / "index.html").exists(), "csc run writes the pack"
+    return folder
+
+
+def test_the_overview_links_a_page_for_every_council(pack):
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    linked = set(re.findall(r'href="(E\d{8})\.html"', index))
+    assert linked == set(reference.councils())
+    for code in reference.councils():
+        assert (pack / f"{code}.html").exists()
+    assert (pack / "quality.html").exists()
+
+
+@pytest.mark.parametrize("page", ["index.html", "E10000016.html", "E06000046.html"])
+def test_every_chart_draws_offline(pack, page):
+    html = (pack / page).read_text(encoding="utf-8")
+    result = chromium("--dump-dom", (pack / page).as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert console_messages(result.stderr) == []
+    containers, drawn = charts_drawn(html, result.stdout)
+    assert len(containers) >= 4
+    assert drawn == containers
+
+
+def _tile(html: str, indicator: str) -> str:
+    found = re.search(rf'<article class="tile" id="{indicator}".*?</article>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_a_hidden_value_shows_c_and_never_its_number(home, pack):
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        hidden = con.sql(
+            """
+            with latest as (
+                select la_code, indicator, max(collection_year) as collection_year
+                from regional.benchmark_indicators group by la_code, indicator
+            )
+            select shared.la_code, shared.indicator, private.value, private.unit
+            from regional.benchmark_indicators as shared
+            inner join latest using (la_code, indicator, collection_year)
+            inner join marts.benchmark_indicators as private
+                using (la_code, collection_year, indicator)
+            where shared.value_symbol = 'c' and private.value is not null
+            order by all
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    assert hidden, "a region at this scale has hidden values in its latest year"
+    for la_code, indicator, value, unit in hidden:
+        tile = _tile((pack / f"{la_code}.html").read_text(encoding="utf-8"), indicator)
+        assert tile, f"{la_code} has no tile for {indicator}"
+        headline = re.search(r'<p class="figure-value">(.*?)</p>', tile, re.S)
+        assert headline and ">c<" in headline.group(1), f"{la_code} {indicator}: {headline}"
+        # the council's figure, with its numerator and denominator beside it
+        private = plain(value, None, unit)
+        shown = re.sub(r"<[^>]+>", " ", headline.group(1))
+        assert not re.search(rf"(?<![\d.,]){re.escape(private)}(?!\d)", shown), (
+            f"{la_code} {indicator} shows {private}, which is hidden"
+        )

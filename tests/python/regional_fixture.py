@@ -1,0 +1,606 @@
+"""A small published regional file, written to the regional contract, for the report tests.
+
+The numbers are made up but behave like the real ones: council counts under 10 are
+suppressed (`c`), region values are sums over councils, neighbour values average the
+neighbours' shown values, ranks and quartiles leave suppressed councils out. A few private
+numbers are planted: their true values are known here but never written to the file, so a
+test can check that no page shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REGION_CODE = "E12000008"
+REGION_NAME = "South East"
+
+COUNCILS = [
+    ("E06000036", "867", "Bracknell Forest", 28_000),
+    ("E06000043", "846", "Brighton and Hove", 50_000),
+    ("E06000060", "825", "Buckinghamshire", 125_000),
+    ("E10000011", "845", "East Sussex", 110_000),
+    ("E10000014", "850", "Hampshire", 290_000),
+    ("E06000046", "921", "Isle of Wight", 24_000),
+    ("E10000016", "886", "Kent", 350_000),
+    ("E06000035", "887", "Medway", 65_000),
+    ("E06000042", "826", "Milton Keynes", 70_000),
+    ("E10000025", "931", "Oxfordshire", 150_000),
+    ("E06000044", "851", "Portsmouth", 45_000),
+    ("E06000038", "870", "Reading", 38_000),
+    ("E06000039", "871", "Slough", 42_000),
+    ("E06000045", "852", "Southampton", 55_000),
+    ("E10000030", "936", "Surrey", 270_000),
+    ("E06000037", "869", "West Berkshire", 35_000),
+    ("E10000032", "938", "West Sussex", 180_000),
+    ("E06000040", "868", "Windsor and Maidenhead", 34_000),
+    ("E06000041", "872", "Wokingham", 40_000),
+]
+SMALL_REGION = ("E06000036", "E06000043", "E06000046", "E10000016")
+YEARS = ("2022-23", "2023-24", "2024-25")
+# The latest year is an in-year extract, to a different date for each council that sent one.
+IN_YEAR_PERIOD_ENDS = {
+    "E06000036": dt.date(2024, 9, 30),
+    "E06000043": dt.date(2024, 12, 31),
+    "E10000016": dt.date(2024, 10, 31),
+}
+# (indicator, name, unit, polarity, per 10k children or share, England value or None)
+INDICATORS = [
+    ("cla_at_31_march", "Children looked after at 31 March", "count", "neutral", 60.0, 81_770.0),
+    (
+        "cla_rate_per_10k",
+        "Children looked after per 10000 children",
+        "rate_per_10k",
+        "neutral",
+        60.0,
+        67.0,
+    ),
+    (
+        "cla_3plus_placements_pct",
+        "Children with 3 or more placements in the year",
+        "percent",
+        "lower_is_better",
+        0.105,
+        10.0,
+    ),
+    (
+        "care_leavers_eet_pct",
+        "Care leavers aged 19 to 21 in education employment or training",
+        "percent",
+        "higher_is_better",
+        0.61,
+        60.0,
+    ),
+    ("referrals_per_10k", "Referrals per 10000 children", "rate_per_10k", "neutral", 520.0, 519.0),
+    (
+        "cpp_second_or_subsequent_pct",
+        "Child protection plans that were a second or subsequent plan",
+        "percent",
+        "lower_is_better",
+        0.23,
+        23.0,
+    ),
+    (
+        "assessments_within_45wd_pct",
+        "Assessments completed within 45 working days",
+        "percent",
+        "higher_is_better",
+        0.86,
+        86.0,
+    ),
+    (
+        "placement_avg_weekly_cost",
+        "Average weekly cost of a placement",
+        "gbp",
+        "lower_is_better",
+        1_850.0,
+        None,
+    ),
+]
+STAGES = (
+    "contact",
+    "early_help",
+    "referral",
+    "assessment",
+    "s47_icpc",
+    "cin_plan",
+    "cp_plan",
+    "looked_after",
+    "care_leaver",
+    "closed_step_down",
+)
+# Transitions per 10,000 children in a year, from stage to stage.
+FLOWS = {
+    ("contact", "early_help"): 300,
+    ("contact", "referral"): 500,
+    ("contact", "closed_step_down"): 700,
+    ("early_help", "referral"): 90,
+    ("early_help", "closed_step_down"): 200,
+    ("referral", "assessment"): 480,
+    ("referral", "closed_step_down"): 60,
+    ("assessment", "s47_icpc"): 160,
+    ("assessment", "cin_plan"): 120,
+    ("assessment", "closed_step_down"): 200,
+    ("s47_icpc", "cp_plan"): 45,
+    ("s47_icpc", "cin_plan"): 40,
+    ("s47_icpc", "closed_step_down"): 60,
+    ("cin_plan", "cp_plan"): 8,
+    ("cin_plan", "looked_after"): 9,
+    ("cin_plan", "closed_step_down"): 110,
+    ("cp_plan", "looked_after"): 11,
+    ("cp_plan", "cin_plan"): 25,
+    ("cp_plan", "closed_step_down"): 15,
+    ("looked_after", "care_leaver"): 6,
+    ("looked_after", "closed_step_down"): 20,
+}
+PLACEMENT_GROUPS = [
+    ("in_house_fostering", "In-house fostering", 1, 0.40, 480.0),
+    ("agency_fostering", "Agency fostering", 2, 0.25, 950.0),
+    ("childrens_home", "Children's home", 3, 0.12, 5_200.0),
+    ("supported_accommodation", "Supported accommodation", 4, 0.08, 1_700.0),
+    ("other", "Other placements", 5, 0.15, 700.0),
+]
+KINDS = ("header", "episodes", "oc3", "cin", "annex_a", "placement_costs")
+
+
+@dataclass(frozen=True)
+class Planted:
+    """Private numbers the fixture knows and the file never holds."""
+
+    council: str = "E06000046"
+    year: str = "2023-24"
+    # Children with 3 or more placements: 3 of 7, so 42.857%: suppressed.
+    indicator: str = "cla_3plus_placements_pct"
+    numerator: float = 3.0
+    denominator: float = 7.0
+    # Children's homes: 4 children, spend 1,129,856 over 208 weeks, so 5,432 a week: suppressed.
+    placement_group: str = "childrens_home"
+    children: float = 4.0
+    placement_weeks: float = 208.0
+    spend: float = 1_129_856.0
+    # Child protection plan to care: 6 transitions of 6 children: suppressed.
+    flow: tuple[str, str] = ("cp_plan", "looked_after")
+    flow_transitions: float = 6.0
+
+    @property
+    def value(self) -> float:
+        return 100 * self.numerator / self.denominator
+
+    @property
+    def strings(self) -> tuple[str, ...]:
+        """How the private numbers would look if a page leaked them."""
+        weekly = self.spend / self.placement_weeks
+        return (
+            f"{self.value:.1f}",
+            f"{self.value:.2f}",
+            f"{weekly:,.0f}",
+            f"{weekly:.0f}",
+            f"{self.spend:,.0f}",
+            f"{self.spend:.0f}",
+        )
+
+
+PLANTED = Planted()
+
+SCHEMA = {
+    "benchmark_indicators": """
+        la_code varchar, la_name varchar, collection_year varchar, period_end date,
+        is_in_year boolean, indicator varchar, indicator_name varchar, unit varchar,
+        polarity varchar, numerator double, numerator_symbol varchar, denominator double,
+        denominator_symbol varchar, value double, value_symbol varchar, region_value double,
+        region_value_symbol varchar, neighbour_value double, neighbour_value_symbol varchar,
+        neighbours_shown integer, england_value double, england_value_symbol varchar,
+        rank_in_region integer, quartile_in_region integer, councils_ranked integer,
+        previous_value double, direction_of_travel varchar, travel_assessment varchar""",
+    "indicator_definitions": """
+        indicator varchar, name varchar, unit varchar, polarity varchar, follows varchar,
+        definition varchar""",
+    "councils": "la_code varchar, la_number varchar, la_name varchar",
+    "statistical_neighbours": "la_code varchar, neighbour_la_code varchar, neighbour_rank integer",
+    "pathway_flows": """
+        area_type varchar, la_code varchar, area_name varchar, collection_year varchar,
+        from_stage varchar, from_stage_order integer, to_stage varchar, to_stage_order integer,
+        is_forward boolean, transitions double, transitions_symbol varchar, children double,
+        children_symbol varchar""",
+    "placement_costs": """
+        area_type varchar, la_code varchar, area_name varchar, collection_year varchar,
+        placement_group varchar, placement_group_label varchar, group_order integer,
+        children double, children_symbol varchar, placement_weeks double,
+        placement_weeks_symbol varchar, spend double, spend_symbol varchar,
+        average_weekly_cost double, average_weekly_cost_symbol varchar""",
+    "data_quality_files": """
+        la_code varchar, la_name varchar, reference_date date, collection_year varchar,
+        kind varchar, file_name varchar, status varchar, row_count bigint, row_count_symbol varchar,
+        critical_failures bigint, critical_failures_symbol varchar, warning_failures bigint,
+        warning_failures_symbol varchar, first_seen_at timestamp, loaded_at timestamp""",
+    "data_quality_rules": """
+        la_code varchar, reference_date date, file_name varchar, kind varchar, rule_id varchar,
+        severity varchar, message varchar, rows_failing bigint, rows_failing_symbol varchar""",
+}
+THRESHOLD = 10
+
+
+def _shown(number: float | None) -> tuple[float | None, str | None]:
+    """A council count as published: under the threshold it is suppressed."""
+    if number is None:
+        return None, "x"
+    if 0 < number < THRESHOLD:
+        return None, "c"
+    return number, None
+
+
+def _period_end(council: str, year: str) -> tuple[dt.date, bool]:
+    end_year = int(year[:4]) + 1
+    if year == YEARS[-1] and council in IN_YEAR_PERIOD_ENDS:
+        return IN_YEAR_PERIOD_ENDS[council], True
+    return dt.date(end_year, 3, 31), False
+
+
+def _years_of(council: str) -> tuple[str, ...]:
+    return YEARS if council in IN_YEAR_PERIOD_ENDS else YEARS[:-1]
+
+
+def _true_counts(council: str, population: int, year: str, rng: random.Random) -> dict:
+    """(numerator, denominator) for every indicator of a council and year."""
+    counts = {}
+    cla = round(population * 60 / 10_000 * rng.uniform(0.7, 1.3))
+    for indicator, _, unit, _, level, _ in INDICATORS:
+        if indicator == "cla_at_31_march":
+            counts[indicator] = (float(cla), None)
+        elif unit == "rate_per_10k":
+            base = cla if indicator.startswith("cla") else population * level / 10_000
+            counts[indicator] = (float(round(base * rng.uniform(0.85, 1.15))), float(population))
+        elif unit == "percent":
+            denominator = round(cla * rng.uniform(0.3, 0.9))
+            share = min(0.97, level * rng.uniform(0.7, 1.3))
+            counts[indicator] = (float(round(denominator * share)), float(denominator))
+        else:
+            weeks = round(cla * 52 * rng.uniform(0.8, 0.95))
+            counts[indicator] = (float(round(weeks * level * rng.uniform(0.8, 1.2))), float(weeks))
+    if council == PLANTED.council and year == PLANTED.year:
+        counts[PLANTED.indicator] = (PLANTED.numerator, PLANTED.denominator)
+    return counts
+
+
+def _value(unit: str, numerator: float, denominator: float | None) -> float:
+    if unit == "count":
+        return numerator
+    if unit == "rate_per_10k":
+        return numerator * 10_000 / denominator
+    if unit == "percent":
+        return 100 * numerator / denominator
+    return numerator / denominator
+
+
+def _benchmark_rows(councils: list[tuple], neighbours: dict[str, list[str]]) -> list[tuple]:
+    rng = random.Random(903)
+    truth = {
+        (code, year): _true_counts(code, population, year, rng)
+        for code, _, _, population in councils
+        for year in _years_of(code)
+    }
+    names = {code: name for code, _, name, _ in councils}
+    rows = []
+    shown_values: dict[tuple[str, str, str], float | None] = {}
+    for (code, year), counts in truth.items():
+        for indicator, _, unit, _, _, _ in INDICATORS:
+            numerator, denominator = counts[indicator]
+            suppressed = unit != "gbp" and 0 < numerator < THRESHOLD
+            shown_values[code, year, indicator] = (
+                None if suppressed else _value(unit, numerator, denominator)
+            )
+    for (code, year), counts in truth.items():
+        period_end, in_year = _period_end(code, year)
+        for indicator, name, unit, polarity, _, england in INDICATORS:
+            numerator, denominator = counts[indicator]
+            value = shown_values[code, year, indicator]
+            in_year_councils = [c for c, y in truth if y == year]
+            totals = [truth[c, year][indicator] for c in in_year_councils]
+            if unit == "count":
+                region_value = round(sum(n for n, _ in totals), -1)
+            else:
+                region_value = _value(
+                    unit, sum(n for n, _ in totals), sum(d or 0 for _, d in totals)
+                )
+            mates = [shown_values.get((m, year, indicator)) for m in neighbours[code]]
+            mates = [m for m in mates if m is not None]
+            ranked = sorted(
+                (v, c)
+                for c in in_year_councils
+                if (v := shown_values[c, year, indicator]) is not None
+            )
+            if polarity != "lower_is_better":
+                ranked.reverse()
+            position = [c for _, c in ranked]
+            rank = position.index(code) + 1 if value is not None else None
+            quartile = 1 + (4 * (rank - 1)) // len(position) if rank else None
+            previous_year = YEARS[YEARS.index(year) - 1] if year != YEARS[0] else None
+            previous = shown_values.get((code, previous_year, indicator))
+            direction = assessment = None
+            if value is not None and previous is not None:
+                direction = "up" if value > previous else "down" if value < previous else "same"
+                if polarity == "neutral":
+                    assessment = "neutral"
+                elif direction == "same":
+                    assessment = "same"
+                else:
+                    better = (direction == "up") == (polarity == "higher_is_better")
+                    assessment = "better" if better else "worse"
+            shown_numerator, numerator_symbol = _shown(numerator)
+            if unit == "gbp":
+                shown_numerator, numerator_symbol = numerator, None
+            rows.append(
+                (
+                    code,
+                    names[code],
+                    year,
+                    period_end,
+                    in_year,
+                    indicator,
+                    name,
+                    unit,
+                    polarity,
+                    shown_numerator,
+                    numerator_symbol,
+                    denominator if value is not None else None,
+                    None if value is not None or denominator is None else "c",
+                    value,
+                    None if value is not None else "c",
+                    region_value,
+                    None,
+                    sum(mates) / len(mates) if mates else None,
+                    None if mates else "c",
+                    len(mates),
+                    england,
+                    None if england is not None else "x",
+                    rank,
+                    quartile,
+                    len(position),
+                    previous,
+                    direction,
+                    assessment,
+                )
+            )
+    return rows
+
+
+def _flow_rows(councils: list[tuple]) -> list[tuple]:
+    rng = random.Random(47)
+    rows = []
+    for year in YEARS:
+        region: dict[tuple[str, str], float] = {}
+        for code, _, name, population in councils:
+            if year not in _years_of(code):
+                continue
+            for (source, target), per_10k in FLOWS.items():
+                transitions = round(population * per_10k / 10_000 * rng.uniform(0.6, 1.4))
+                if (code, year) == (PLANTED.council, PLANTED.year) and (
+                    source,
+                    target,
+                ) == PLANTED.flow:
+                    transitions = PLANTED.flow_transitions
+                region[source, target] = region.get((source, target), 0) + transitions
+                children = round(transitions * 0.9) if transitions >= 20 else transitions
+                rows.append(("council", code, name, year, source, target, transitions, children))
+        for (source, target), transitions in region.items():
+            rounded = round(transitions, -1)
+            rows.append(
+                ("region", REGION_CODE, REGION_NAME, year, source, target, rounded, rounded)
+            )
+    out = []
+    for area_type, code, name, year, source, target, transitions, children in rows:
+        shown_transitions, transitions_symbol = _shown(float(transitions))
+        shown_children, children_symbol = _shown(float(children))
+        out.append(
+            (
+                area_type,
+                code,
+                name,
+                year,
+                source,
+                STAGES.index(source) + 1,
+                target,
+                STAGES.index(target) + 1,
+                STAGES.index(target) > STAGES.index(source),
+                shown_transitions,
+                transitions_symbol,
+                shown_children,
+                children_symbol,
+            )
+        )
+    return out
+
+
+def _cost_rows(councils: list[tuple]) -> list[tuple]:
+    rng = random.Random(52)
+    rows = []
+    for year in YEARS:
+        totals: dict[str, list[float]] = {}
+        for code, _, name, population in councils:
+            if year not in _years_of(code):
+                continue
+            looked_after = population * 60 / 10_000
+            for group, label, order, share, weekly in PLACEMENT_GROUPS:
+                children = float(round(looked_after * share * rng.uniform(0.7, 1.3)))
+                weeks = float(round(children * 52 * rng.uniform(0.75, 0.95)))
+                spend = float(round(weeks * weekly * rng.uniform(0.85, 1.2)))
+                if (code, year, group) == (PLANTED.council, PLANTED.year, PLANTED.placement_group):
+                    children, weeks, spend = (
+                        PLANTED.children,
+                        PLANTED.placement_weeks,
+                        PLANTED.spend,
+                    )
+                total = totals.setdefault(group, [0.0, 0.0, 0.0])
+                total[0] += children
+                total[1] += weeks
+                total[2] += spend
+                if 0 < children < THRESHOLD:
+                    cells = (None, "c", None, "c", None, "c", None, "c")
+                else:
+                    cells = (children, None, weeks, None, spend, None, spend / weeks, None)
+                rows.append(("council", code, name, year, group, label, order, *cells))
+        for group, label, order, _, _ in PLACEMENT_GROUPS:
+            children, weeks, spend = totals[group]
+            rows.append(
+                (
+                    "region",
+                    REGION_CODE,
+                    REGION_NAME,
+                    year,
+                    group,
+                    label,
+                    order,
+                    round(children, -1),
+                    None,
+                    round(weeks, -1),
+                    None,
+                    round(spend, -3),
+                    None,
+                    spend / weeks,
+                    None,
+                )
+            )
+    return rows
+
+
+def _published(count: int) -> tuple[int | None, str | None]:
+    """A count of rows as the regional file publishes it: 1-9 hidden as c."""
+    return (None, "c") if 1 <= count < THRESHOLD else (count, None)
+
+
+def _quality_rows(councils: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    files, rules = [], []
+    for number, (code, _, name, _) in enumerate(councils):
+        for year in _years_of(code):
+            reference_date, _ = _period_end(code, year)
+            seen = dt.datetime.combine(reference_date + dt.timedelta(days=40), dt.time(9, 30))
+            for kind in KINDS:
+                suffix = {"cin": "xml", "annex_a": "xlsx"}.get(kind, "csv")
+                file_name = f"{code}/{reference_date.isoformat()}/{kind}.{suffix}"
+                status, critical, warnings = "loaded", 0, 0
+                if kind == "episodes" and (number + YEARS.index(year)) % 3 == 0:
+                    status, critical, warnings = "quarantined", 12 + number, 1
+                elif kind == "oc3" and year == YEARS[0]:
+                    status, warnings = "superseded", 2
+                elif kind == "header" and number % 2:
+                    warnings = 3
+                files.append(
+                    (
+                        code,
+                        name,
+                        reference_date,
+                        year,
+                        kind,
+                        file_name,
+                        status,
+                        100 + 37 * number,
+                        None,
+                        *_published(critical),
+                        *_published(warnings),
+                        seen,
+                        None if status == "quarantined" else seen + dt.timedelta(minutes=4),
+                    )
+                )
+                if critical:
+                    rules.append(
+                        (
+                            code,
+                            reference_date,
+                            file_name,
+                            kind,
+                            "episodes_dec_before_decom",
+                            "critical",
+                            "An episode ends (DEC) before it starts (DECOM).",
+                            *_published(critical),
+                        )
+                    )
+                if warnings:
+                    rules.append(
+                        (
+                            code,
+                            reference_date,
+                            file_name,
+                            kind,
+                            f"{kind}_sex_changed",
+                            "warning",
+                            "SEX differs from the child's previous return.",
+                            *_published(warnings),
+                        )
+                    )
+            if kind == "placement_costs" and year == YEARS[0]:
+                files.append(
+                    (
+                        code,
+                        name,
+                        reference_date,
+                        year,
+                        kind,
+                        f"{code}/{reference_date.isoformat()}/placement_costs copy.csv",
+                        "duplicate",
+                        0,
+                        None,
+                        0,
+                        None,
+                        0,
+                        None,
+                        seen + dt.timedelta(days=2),
+                        None,
+                    )
+                )
+    return files, rules
+
+
+def write_regional(
+    path: Path,
+    councils: tuple[str, ...] = SMALL_REGION,
+    omit: tuple[str, ...] = (),
+) -> Path:
+    """Write the regional file at `path` for the given councils, leaving out tables in `omit`."""
+    chosen = [c for c in COUNCILS if c[0] in councils]
+    codes = [c[0] for c in chosen]
+    neighbours = {code: [m for m in codes if m != code][:10] for code in codes}
+    files, rules = _quality_rows(chosen)
+    tables = {
+        "benchmark_indicators": _benchmark_rows(chosen, neighbours),
+        "indicator_definitions": [
+            (
+                indicator,
+                name,
+                unit,
+                polarity,
+                f"DfE statistics: {name.lower()}",
+                f"How {name.lower()} is counted, in a sentence.",
+            )
+            for indicator, name, unit, polarity, _, _ in INDICATORS
+        ],
+        "councils": [(code, number, name) for code, number, name, _ in chosen],
+        "statistical_neighbours": [
+            (code, mate, rank) for code in codes for rank, mate in enumerate(neighbours[code], 1)
+        ],
+        "pathway_flows": _flow_rows(chosen),
+        "placement_costs": _cost_rows(chosen),
+        "data_quality_files": files,
+        "data_quality_rules": rules,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        # The file is named regional too, so names are qualified with the database.
+        [(database,)] = con.sql("select current_database()").fetchall()
+        con.execute(f'create schema "{database}".regional')
+        for table, rows in tables.items():
+            if table in omit:
+                continue
+            name = f'"{database}".regional.{table}'
+            con.execute(f"create table {name} ({SCHEMA[table]})")
+            if rows:
+                marks = ", ".join("?" for _ in rows[0])
+                con.executemany(f"insert into {name} values ({marks})", rows)
+    finally:
+        con.close()
+    return path

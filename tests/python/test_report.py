@@ -1,0 +1,288 @@
+"""The benchmark pack: pages written from a small regional file, read as HTML and as
+headless Chromium draws them (Debian's chromium package, which `make browser` installs)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
+from click.testing import CliRunner
+
+from chromium import charts_drawn, chromium, console_messages
+from csc import report, report_charts, report_format, report_pages
+from csc.cli import main
+from csc.warehouse import Home
+from regional_fixture import PLANTED, SMALL_REGION, write_regional
+
+IN_YEAR_COUNCIL = "E06000036"  # Bracknell Forest: an in-year extract to 30 September 2024
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = Home(tmp_path_factory.mktemp("pack"))
+    write_regional(report.regional_file(home))
+    return report.write_report(home).parent
+
+
+def pages(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.html"))}
+
+
+def tile(html: str, indicator: str) -> str:
+    found = re.search(rf'<article class="tile" id="{indicator}".*?</article>', html, re.S)
+    assert found, f"no tile for {indicator}"
+    return found.group(0)
+
+
+def readable(html: str) -> str:
+    """What a page says to a reader or a screen reader: its text, chart labels included, and
+    its labels and titles; not the coordinates of drawn shapes or the charts' JSON."""
+    labels = re.findall(r'(?:aria-label|title|alt)="([^"]*)"', html)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join([re.sub(r"<[^>]+>", " ", html), *labels])
+
+
+def leaks(text: str) -> list[str]:
+    """The planted private numbers that appear in `text` as numbers of their own."""
+    return [p for p in PLANTED.strings if re.search(rf"(?<![\d.,]){re.escape(p)}(?!\d)", text)]
+
+
+def chart_data(html: str) -> list[dict]:
+    """Every row of data every chart of a page draws."""
+    rows = []
+    for found in re.finditer(r'data-chart-for="[^"]+">(.*?)</script>', html, re.S):
+        for values in json.loads(found.group(1))["datasets"].values():
+            rows += values
+    return rows
+
+
+# -- the pages as written ------------------------------------------------------------------
+
+
+def test_every_council_has_a_page_linked_from_the_overview(pack: Path) -> None:
+    written = pages(pack)
+    index = written["index.html"]
+    linked = set(re.findall(r'href="(E\d{8})\.html"', index))
+    assert linked == set(SMALL_REGION)
+    assert set(written) == {"index.html", "quality.html", *(f"{c}.html" for c in SMALL_REGION)}
+    for code in SMALL_REGION:
+        page = written[f"{code}.html"]
+        assert 'href="index.html"' in page
+        assert f'href="quality.html#{code}"' in page
+        assert '<html lang="en-GB">' in page
+        assert page.count("<h1") == 1
+
+
+def test_suppressed_cells_print_their_symbol_and_private_numbers_appear_nowhere(
+    pack: Path,
+) -> None:
+    written = pages(pack)
+    private_values = (PLANTED.value, PLANTED.spend / PLANTED.placement_weeks, PLANTED.spend)
+    for name, html in written.items():
+        assert leaks(readable(html)) == [], name
+        for row in chart_data(html):
+            assert leaks(str(row.get("label", ""))) == [], name
+            value = row.get("value")
+            assert value is None or all(abs(value - v) > 0.01 for v in private_values), name
+    page = written[f"{PLANTED.council}.html"]
+    suppressed = tile(page, PLANTED.indicator)
+    value = re.search(r'class="figure-value">(.*?)</p>', suppressed, re.S).group(1)
+    assert re.match(r'<abbr class="symbol" title="confidential[^"]*">c</abbr>', value)
+    assert "Rank in region: <strong><abbr" in suppressed
+    # The placement the council's few children's home children are in: every cell is c.
+    homes = re.search(r"<tr><th scope=\"row\">Children&#39;s home</th>(.*?)</tr>", page).group(1)
+    assert homes.count(">c</abbr>") == 4
+    # The suppressed pathway step is in the table as c, and not in the diagram.
+    step = re.search(
+        r"<tr><th scope=\"row\">Child protection plan</th><td>Looked after</td>(.*?)</tr>", page
+    ).group(1)
+    assert step.count(">c</abbr>") == 2 and "No: suppressed" in step
+    flows = {row["flow"] for row in chart_data(page) if "flow" in row}
+    assert "CP plan to Looked after" not in flows
+    assert "CP plan to CIN plan" not in flows  # a move back: listed, not drawn
+    assert "Referral to Assessment" in flows
+    # The footer explains every symbol.
+    for mark in ("c", "z", "x"):
+        assert (
+            f'<dt><abbr class="symbol" title="{report_format.SYMBOLS[mark]}">{mark}</abbr></dt>'
+            in page
+        )
+
+
+def test_each_council_page_says_which_period_its_figures_cover(pack: Path) -> None:
+    in_year = (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8")
+    assert "in-year extract</span> to <strong>30 September 2024</strong>" in in_year
+    assert "2024-25, in-year extract to 30 September 2024" in tile(in_year, "cla_rate_per_10k")
+    annual = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
+    assert "annual return to <strong>31 March 2024</strong>" in annual
+
+
+def test_tiles_compare_rank_and_show_the_direction_of_travel_in_words(pack: Path) -> None:
+    con = duckdb.connect(str(pack.parent / "regional" / "region.duckdb"), read_only=True)
+    row = con.execute(
+        "select value, region_value, rank_in_region, councils_ranked, quartile_in_region, "
+        "direction_of_travel, travel_assessment from regional.benchmark_indicators "
+        "where la_code = ? and indicator = 'care_leavers_eet_pct' and collection_year = '2024-25'",
+        [IN_YEAR_COUNCIL],
+    ).fetchall()[0]
+    con.close()
+    value, region, rank, ranked, quartile, direction, assessment = row
+    html = tile(
+        (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "care_leavers_eet_pct"
+    )
+    assert f">{value:.1f}%</span>" in html
+    assert f">{region:.1f}%</span>" in html
+    assert f"{report_format.ordinal(rank)} of {ranked}" in html
+    assert f"<strong>{quartile} of 4</strong>" in html
+    word = report_pages.DIRECTIONS[direction][1]
+    assert f"{word} on 2023-24" in html and report_pages.ASSESSMENTS[assessment] in html
+    assert f"trend-{assessment}" in html
+
+
+def test_the_overview_shades_quartiles_and_lists_region_and_england(pack: Path) -> None:
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    assert "Headline indicators, 2024-25" in index
+    table = re.search(r'<table class="headline-table">.*?</table>', index, re.S).group(0)
+    assert re.search(
+        r'<td class="q1">[^<]*<span class="num">[^<]+</span> <span class="qtag">Q1', table
+    )
+    assert 'class="q1 neutral"' in table  # neither higher nor lower is better: blue
+    assert '<th scope="row">South East</th>' in table and '<th scope="row">England</th>' in table
+    # The Isle of Wight sent no in-year extract: not available, never a number.
+    wight = re.search(r"Isle of Wight</a></th>(.*?)</tr>", table).group(1)
+    assert wight.count(">x</abbr>") == wight.count("<td")
+    assert "2024-25 figures from some councils are in-year extracts" in index
+
+
+def test_numbers_are_written_for_people() -> None:
+    assert report_format.plain(1234.0, None, "count") == "1,234"
+    assert report_format.plain(67.349, None, "rate_per_10k") == "67.3"
+    assert report_format.plain(1203.04, None, "rate_per_10k") == "1,203.0"
+    assert report_format.plain(12.34, None, "percent") == "12.3%"
+    assert report_format.plain(1234.56, None, "gbp") == "£1,235"
+    assert report_format.plain(-40.0, None, "gbp") == "-£40"
+    assert report_format.plain(None, "c", "count") == "c"
+    assert str(report_format.cell(5.0, "c", "count")).endswith(">c</abbr>")
+    assert "5" not in str(report_format.cell(5.0, "c", "count"))
+    assert report_format.ordinal(1) == "1st" and report_format.ordinal(12) == "12th"
+    assert report_format.ordinal(22) == "22nd"
+
+
+def test_pages_reach_for_nothing_outside_the_pack(pack: Path) -> None:
+    for name, html in pages(pack).items():
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html), name
+        assert "<link" not in html, name
+        for target in re.findall(r'href="([^"#]+)', html):
+            assert (pack / target).exists(), f"{name} links to missing {target}"
+
+
+def test_missing_tables_give_no_data_yet_sections(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    omitted = ("placement_costs", "pathway_flows", "data_quality_files", "data_quality_rules")
+    write_regional(report.regional_file(home), omit=omitted)
+    index = report.write_report(home)
+    council = (index.parent / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8")
+    assert "No placement costs yet" in council
+    assert "No pathway flows yet" in council
+    assert "Average weekly cost of a placement" in council  # the indicators are still there
+    assert "No data quality figures yet" in (index.parent / "quality.html").read_text("utf-8")
+    assert "No placement costs yet" in index.read_text(encoding="utf-8")
+
+
+def test_without_a_regional_file_the_overview_says_so(tmp_path: Path) -> None:
+    index = report.write_report(Home(tmp_path))
+    assert "No regional file has been published yet" in index.read_text(encoding="utf-8")
+    assert sorted(p.name for p in index.parent.iterdir()) == ["index.html", "quality.html"]
+
+
+def test_quality_page_lists_files_and_the_rules_quarantined_files_failed(pack: Path) -> None:
+    quality = (pack / "quality.html").read_text(encoding="utf-8")
+    for code in SMALL_REGION:
+        assert f'<section class="theme council-quality" id="{code}"' in quality
+    section = re.search(rf'id="{PLANTED.council}".*?</section>', quality, re.S).group(0)
+    assert '<div class="quarantine">' in section
+    assert "<code>episodes_dec_before_decom</code>" in section
+    assert "An episode ends (DEC) before it starts (DECOM)." in section
+    assert "Superseded by a later file" in section
+
+
+def test_the_report_command_writes_the_pack(tmp_path: Path) -> None:
+    write_regional(report.regional_file(Home(tmp_path)))
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "report"])
+    assert result.exit_code == 0, result.output
+    assert "published/report/index.html" in result.output.replace("\n", "")
+    assert (tmp_path / "published" / "report" / f"{PLANTED.council}.html").exists()
+
+
+def test_sankey_draws_forward_flows_with_a_number_only() -> None:
+    flows = [
+        report_charts.Flow("referral", 3, "assessment", 4, 100.0, "100"),
+        report_charts.Flow("assessment", 4, "referral", 3, 20.0, "20"),
+        report_charts.Flow("assessment", 4, "closed_step_down", 10, 30.0, "30"),
+    ]
+    labels = {"referral": "Referral", "assessment": "Assessment", "closed_step_down": "Closed"}
+    nodes, ribbons = report_charts.sankey_layout(flows, labels, "closed_step_down")
+    assert {r["flow"] for r in ribbons} == {"Referral to Assessment", "Assessment to Closed"}
+    assert [(n["stage"], n["kind"]) for n in nodes] == [
+        ("Referral", "stage"),
+        ("Assessment", "stage"),
+        ("Closed", "exit"),
+    ]
+    assert report_charts.sankey_layout([], labels) == ([], [])
+
+
+def test_every_kind_of_chart_is_valid_vega_lite(pack: Path) -> None:
+    schema = load_schema()
+    kinds = set()
+    for page in ("index.html", f"{IN_YEAR_COUNCIL}.html"):
+        html = (pack / page).read_text(encoding="utf-8")
+        for found in re.finditer(r'data-chart-for="chart-\d+-([^"]+)">(.*?)</script>', html, re.S):
+            kind = found.group(1).rsplit("-", 1)[-1]
+            if kind not in kinds:
+                kinds.add(kind)
+                validate_jsonschema(json.loads(found.group(2)), schema)
+    assert {"pathway", "cost", "spend", "councils", "region"} <= kinds
+
+
+def test_templates_ship_with_the_package() -> None:
+    text = Path(__file__).parents[2].joinpath("pyproject.toml").read_text(encoding="utf-8")
+    assert '"report_templates/*"' in text
+
+
+# -- the pages in a browser ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page", ["index.html", f"{IN_YEAR_COUNCIL}.html", f"{PLANTED.council}.html", "quality.html"]
+)
+def test_chromium_draws_every_chart_offline_without_script_errors(pack: Path, page: str) -> None:
+    html = (pack / page).read_text(encoding="utf-8")
+    result = chromium("--dump-dom", (pack / page).as_uri())
+    dom = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert console_messages(result.stderr) == []
+    containers, drawn = charts_drawn(html, dom)
+    assert drawn == containers
+    if page == "quality.html":
+        assert not containers
+    else:
+        assert len(containers) >= 4
+        assert 'data-charts="ready"' in dom
+    assert leaks(readable(dom)) == []
+
+
+def test_a_council_page_prints_to_pdf(pack: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "council.pdf"
+    result = chromium(
+        f"--print-to-pdf={pdf}",
+        "--no-pdf-header-footer",
+        (pack / f"{PLANTED.council}.html").as_uri(),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 20_000
