@@ -1,42 +1,22 @@
 -- Every council with a current SSDA903 return for a year has a row for every SSDA903
 -- indicator (every indicator that is not a CIN census or placement cost one; those have
 -- their own tests).
-with
+{% set others = [] %}
+{% for indicator, numerator, denominator in cin_census_indicators() + placement_cost_indicators() %}
+    {% do others.append("'" ~ indicator ~ "'") %}
+{% endfor %}
 
-indicators as (
-    select indicator from {{ ref('indicator_definitions') }}
-    where indicator not in (
-        {% for indicator, numerator, denominator in cin_census_indicators() + placement_cost_indicators() %}
-            '{{ indicator }}'{% if not loop.last %},{% endif %}
-        {% endfor %}
-    )
-),
+{% set indicators %}
+    select indicator
+    from {{ ref('indicator_definitions') }}
+    where indicator not in ({{ others | join(', ') }})
+{% endset %}
 
-returns as (
+{% set returns %}
     select distinct
         la_code,
         collection_year
     from {{ ref('stg_ssda903__episodes') }}
-),
+{% endset %}
 
-expected as (
-    select
-        returns.la_code,
-        returns.collection_year,
-        indicators.indicator
-    from returns
-    cross join indicators
-),
-
-missing as (
-    select expected.*
-    from expected
-    left join {{ ref('benchmark_indicators') }} as benchmark
-        on
-            expected.la_code = benchmark.la_code
-            and expected.collection_year = benchmark.collection_year
-            and expected.indicator = benchmark.indicator
-    where benchmark.la_code is null
-)
-
-select * from missing
+{{ benchmark_rows_missing(indicators, returns) }}

@@ -131,16 +131,7 @@ positioned as (
 ),
 
 neighbour_values as (
-    select
-        statistical_neighbours.ons_code as la_code,
-        neighbours.indicator,
-        neighbours.collection_year,
-        avg(neighbours.value) as neighbour_value,
-        count(neighbours.value) as neighbours_with_value
-    from statistical_neighbours
-    inner join valued as neighbours
-        on statistical_neighbours.neighbour_ons_code = neighbours.la_code
-    group by statistical_neighbours.ons_code, neighbours.indicator, neighbours.collection_year
+    {{ neighbour_average('statistical_neighbours', 'valued') }}
 ),
 
 previous_year as (

@@ -100,16 +100,7 @@ ranked as (
 ),
 
 neighbour_values as (
-    select
-        statistical_neighbours.ons_code as la_code,
-        neighbours.indicator,
-        neighbours.collection_year,
-        avg(neighbours.shown_value) as neighbour_value,
-        count(neighbours.shown_value) as neighbours_shown
-    from statistical_neighbours
-    inner join shown as neighbours
-        on statistical_neighbours.neighbour_ons_code = neighbours.la_code
-    group by statistical_neighbours.ons_code, neighbours.indicator, neighbours.collection_year
+    {{ neighbour_average('statistical_neighbours', 'shown', 'shown_value') }}
 ),
 
 previous_year as (
@@ -151,8 +142,9 @@ final as (
         {{ publication_symbol('ranked.region_value', 'ranked.region_value_hidden') }} as region_value_symbol,
         -- statistical neighbours and England
         neighbour_values.neighbour_value,
-        case when coalesce(neighbour_values.neighbours_shown, 0) = 0 then 'x' end as neighbour_value_symbol,
-        cast(coalesce(neighbour_values.neighbours_shown, 0) as integer) as neighbours_shown,
+        case when coalesce(neighbour_values.neighbours_with_value, 0) = 0 then 'x' end
+            as neighbour_value_symbol,
+        cast(coalesce(neighbour_values.neighbours_with_value, 0) as integer) as neighbours_shown,
         case when ranked.unit <> 'count' then ranked.england_value end as england_value,
         {{ publication_symbol('ranked.england_value', 'false', "ranked.unit = 'count'") }}
             as england_value_symbol,
