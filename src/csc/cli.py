@@ -94,7 +94,7 @@ def generate(
 )
 def pseudonymise(src: Path, dest: Path, la_code: str, key_file: Path) -> None:
     """Pseudonymise a council's extract before dropping it: a file or a folder of SSDA903
-    CSV files, CIN census XML and Annex A workbooks."""
+    and placement costs CSV files, CIN census XML and Annex A workbooks."""
     from csc import pseudonymise as privacy
 
     if la_code not in reference.councils():
