@@ -79,17 +79,7 @@ measures as (
 ),
 
 long_format as (
-    {% for indicator, numerator, denominator in placement_cost_indicators() %}
-        select
-            la_code,
-            collection_year,
-            reference_date,
-            '{{ indicator }}' as indicator,
-            cast({{ numerator }} as bigint) as numerator,
-            cast({{ denominator }} as bigint) as denominator
-        from measures
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ indicator_rows(placement_cost_indicators(), 'measures') }}
 ),
 
 final as (
