@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from csc import batches, layout, reference, warehouse
+from csc import batches, intake_rules, layout, reference, warehouse
 from csc.pseudonymise import file_format
 from csc.validate import Failure, Validator, prepare_sql
 
@@ -486,6 +486,8 @@ def _load(
         for family in batches.FAMILIES:
             batches.write(con, family, load_id)
         supersede(con, now)
+        con.execute("delete from raw.load_rules")
+        _append(con, "raw.load_rules", intake_rules.catalogue())
         con.execute(
             "insert into raw.load_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -253,6 +253,11 @@ create table if not exists {RAW_SCHEMA}.load_failures (
     message varchar not null,
     load_id varchar not null
 );
+create table if not exists {RAW_SCHEMA}.load_rules (
+    rule_id varchar primary key,
+    severity varchar not null,
+    description varchar not null
+);
 create table if not exists {RAW_SCHEMA}.file_stats (
     path varchar primary key,
     bytes bigint not null,
