@@ -18,7 +18,9 @@ from pathlib import Path
 from csc.warehouse import ANNEX_A_TABLES
 
 MAX_BYTES = 200 << 20
-MAX_UNZIPPED_BYTES = 2 << 30  # a workbook is a zip: refuse one that inflates past this
+MAX_UNZIPPED_BYTES = 512 << 20  # a workbook is a zip: refuse one that inflates past this
+MAX_RATIO = 100  # a part of a real workbook expands 5 to 30 times; a zip bomb thousands
+RATIO_FROM_BYTES = 1 << 20  # small parts (styles, shared strings) may compress further
 HEADER_SEARCH_ROWS = 10  # some templates put a title above the header row
 LOADED_LISTS = {1: "contacts", 2: "early_help", 3: "referrals"}
 DATE_COLUMNS = {
@@ -187,16 +189,38 @@ def _check_zip(path: Path) -> None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise RejectedWorkbook(
-            "annex_a.unreadable", f"not a readable .xlsx workbook: {exc}"
-        ) from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise RejectedWorkbook(
-            "annex_a.file_too_large",
-            f"the workbook inflates to {unzipped:,} bytes (limit {MAX_UNZIPPED_BYTES:,})",
-        )
+            parts = archive.infolist()
+            declared = sum(info.file_size for info in parts)
+            if declared > MAX_UNZIPPED_BYTES:
+                raise RejectedWorkbook(
+                    "annex_a.file_too_large",
+                    f"the workbook inflates to {declared:,} bytes (limit {MAX_UNZIPPED_BYTES:,})",
+                )
+            for info in parts:
+                if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    ratio = info.file_size // max(info.compress_size, 1)
+                    raise RejectedWorkbook(
+                        "annex_a.too_compressed",
+                        f"a part of the workbook expands {ratio:,} times (limit {MAX_RATIO})",
+                    )
+            # Sizes in a zip's directory can lie: inflate each part, counting, up to its
+            # declared size, so what the reader is given is what was checked.
+            for info in parts:
+                inflated = 0
+                with archive.open(info) as part:
+                    while block := part.read(1 << 20):
+                        inflated += len(block)
+                        if inflated > info.file_size:
+                            raise RejectedWorkbook(
+                                "annex_a.too_compressed",
+                                "a part of the workbook inflates past the size it declares",
+                            )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise RejectedWorkbook("annex_a.unreadable", "not a readable .xlsx workbook") from exc
+    except OSError as exc:
+        raise RejectedWorkbook("annex_a.unreadable", "not a readable .xlsx workbook") from exc
 
 
 def read(path: Path) -> Workbook:
@@ -207,7 +231,7 @@ def read(path: Path) -> Workbook:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
-        raise RejectedWorkbook("annex_a.unreadable", f"not a readable workbook: {exc}") from exc
+        raise RejectedWorkbook("annex_a.unreadable", "not a readable workbook") from exc
     out = Workbook()
     for name in book.sheet_names:
         number = list_number(name)

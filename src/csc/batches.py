@@ -147,6 +147,10 @@ def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
         census = cin.parse(path)
     except cin.RejectedXml as exc:
         return exc
+    except (OSError, ValueError, MemoryError, RecursionError) as exc:
+        return cin.RejectedXml(
+            "drop.unreadable", f"the census could not be read ({type(exc).__name__})"
+        )
     files = {}
     for table, rows in census.tables.items():
         raw_columns = CIN.tables[table]
@@ -184,7 +188,12 @@ def parse_all(paths: list[Path], outs: list[Path]) -> Iterator[ParsedCensus | ci
             if len(pending) >= 2 * workers:
                 break
         while pending:
-            result = pending.popleft().result()
+            try:
+                result = pending.popleft().result()
+            except Exception as exc:  # a worker that died (memory, signal) fails its file only
+                result = cin.RejectedXml(
+                    "drop.unreadable", f"the census could not be read ({type(exc).__name__})"
+                )
             following = next(queue, None)
             if following is not None:
                 pending.append(pool.submit(_parse, *following))
@@ -207,8 +216,8 @@ def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> No
             columns = ", ".join(CIN.columns(table))
             buffer.con.execute(
                 f"insert into {CIN.batch(table)} select {columns}, _row, ?, ?, ?, ?, ? "
-                f"from read_parquet('{path}')",
-                list(lineage(drop)),
+                "from read_parquet(?)",
+                [*lineage(drop), str(path)],
             )
         path.unlink()
     if not census.children:
@@ -230,7 +239,7 @@ def _rows_not_tokens(sheet: annex_a.Sheet) -> list[int]:
 def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
     """Read Lists 1-3 of a workbook; note the lists it leaves and anything it cannot match."""
     try:
-        book = annex_a.read(drop.path)
+        book = annex_a.read(drop.copy)
     except annex_a.RejectedWorkbook as exc:
         drop.fail(exc.rule_id, CRITICAL, exc.message)
         return
@@ -238,9 +247,8 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
         drop.fail(
             "annex_a.no_lists",
             CRITICAL,
-            "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column (sheets: "
-            + ", ".join(book.unrecognised)
-            + ")",
+            "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column "
+            f"({len(book.unrecognised)} sheet(s) of other names or headers)",
         )
         return
     drop.kind = "annex_a"
@@ -254,13 +262,13 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
             drop.fail(
                 "annex_a.list_not_loaded",
                 INFO,
-                f"{sheet.name} ({rows} rows) is not loaded: the warehouse takes Lists 1-3",
+                f"List {sheet.number} ({rows} rows) is not loaded: the warehouse takes Lists 1-3",
             )
             for row in _rows_not_tokens(sheet)[:20]:
                 drop.fail(
                     "annex_a.child_not_pseudonymised",
                     CRITICAL,
-                    f"{sheet.name}: Child Unique ID is not a pseudonymised token: run "
+                    f"List {sheet.number}: Child Unique ID is not a pseudonymised token: run "
                     "`csc pseudonymise` before dropping",
                     row=row,
                 )
@@ -270,14 +278,14 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
             drop.fail(
                 "annex_a.missing_columns",
                 CRITICAL,
-                f"{sheet.name} has no column for " + ", ".join(missing),
+                f"List {sheet.number} has no column for " + ", ".join(missing),
             )
             continue
         if sheet.unknown:
             drop.fail(
                 "annex_a.extra_columns",
                 WARNING,
-                f"{sheet.name}: column(s) not in Annex A were ignored: " + ", ".join(sheet.unknown),
+                f"List {sheet.number}: {len(sheet.unknown)} column(s) not in Annex A were ignored",
             )
         rows = annex_a.table_rows(sheet)
         # The sheet's row number, as the council sees it, is the row's number in the file.
@@ -287,9 +295,11 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
         for row in rows:
             store.append((*row, *lineage(drop)))
         buffer.held += len(rows)
-    for name in book.unrecognised:
+    for number, _name in enumerate(book.unrecognised, 1):
         drop.fail(
-            "annex_a.sheet_not_loaded", INFO, f"sheet {name!r} is not an Annex A list; ignored"
+            "annex_a.sheet_not_loaded",
+            INFO,
+            f"a sheet that is no Annex A list was ignored ({number} of {len(book.unrecognised)})",
         )
     if buffer.held >= buffer.limit:
         buffer.flush()

@@ -27,6 +27,7 @@ from csc.warehouse import CIN_TABLES
 
 MAX_BYTES = 1 << 30  # a whole region's census is about 200 MB; one council's far less
 MAX_DEPTH = 12  # the deepest element, a CP plan review date, sits at depth 7
+MAX_TEXT_BYTES = 64 << 10  # a census value is a date, a code or an ID
 COLLECTION = "CIN"
 HEADER_FIELDS = CIN_TABLES["header"]
 HEADER_PATHS = {
@@ -147,6 +148,49 @@ def _under(element: ET.Element, *path: str) -> list[ET.Element]:
     return items
 
 
+def _malformed(exc: ET.ParseError) -> RejectedXml:
+    """The parser's complaint by position only: its text can quote the file."""
+    line, column = getattr(exc, "position", (0, 0))
+    return RejectedXml(
+        "cin.malformed_xml", f"the file is not well-formed XML (line {line}, column {column})"
+    )
+
+
+def _check_lengths(path: Path) -> None:
+    """Refuse a file with a text, tag or attribute longer than MAX_TEXT_BYTES.
+
+    A run of bytes without `<` or `>` bounds every text and every tag with its attributes;
+    finding the longest run is one vectorised pass, where a parser would first build the
+    whole string.
+    """
+    import numpy as np
+
+    carried = 0  # bytes since the last `<` or `>` of the previous block
+    with open(path, "rb") as handle:
+        while block := handle.read(4 << 20):
+            data = np.frombuffer(block, dtype=np.uint8)
+            marks = np.flatnonzero((data == 60) | (data == 62))
+            if marks.size == 0:
+                carried += len(block)
+            else:
+                longest = max(
+                    carried + int(marks[0]),
+                    int(np.diff(marks).max()) - 1 if marks.size > 1 else 0,
+                )
+                if longest > MAX_TEXT_BYTES:
+                    carried = longest
+                    break
+                carried = len(block) - int(marks[-1]) - 1
+            if carried > MAX_TEXT_BYTES:
+                break
+    if carried > MAX_TEXT_BYTES:
+        raise RejectedXml(
+            "cin.text_too_long",
+            f"a text, tag or attribute is over {MAX_TEXT_BYTES:,} bytes long; no census value "
+            "comes near that",
+        )
+
+
 def _guard(path: Path) -> None:
     """Refuse a file whose prolog declares a document type, before anything else reads it.
 
@@ -161,6 +205,7 @@ def _guard(path: Path) -> None:
             "cin.file_too_large",
             f"the file is {size:,} bytes; a CIN census over {MAX_BYTES:,} bytes is refused",
         )
+    _check_lengths(path)
     try:
         for _event in safe_xml.iterparse(
             str(path),
@@ -174,15 +219,14 @@ def _guard(path: Path) -> None:
         raise RejectedXml(
             "cin.unsafe_xml",
             "the file declares a document type (<!DOCTYPE>), which can define entities or "
-            "fetch external files; the CIN census needs none, so the file is refused "
-            f"({exc})",
+            "fetch external files; the CIN census needs none, so the file is refused",
         ) from exc
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
         raise RejectedXml(
-            "cin.unsafe_xml", f"the file declares or references entities, refused ({exc})"
+            "cin.unsafe_xml", "the file declares or references entities, refused"
         ) from exc
     except ET.ParseError as exc:
-        raise RejectedXml("cin.malformed_xml", f"the file is not well-formed XML: {exc}") from exc
+        raise _malformed(exc) from exc
 
 
 def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Element, int]]:
@@ -197,8 +241,8 @@ def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Elem
                 if depth > MAX_DEPTH:
                     raise RejectedXml(
                         "cin.too_deep",
-                        f"elements are nested more than {MAX_DEPTH} deep (at "
-                        f"<{local(element.tag)}>); the CIN census never nests that deep",
+                        f"elements are nested more than {MAX_DEPTH} deep; the CIN census never "
+                        "nests that deep",
                     )
                 if depth <= shallow:
                     yield event, element, depth
@@ -207,14 +251,14 @@ def _events(path: Path, shallow: int = MAX_DEPTH) -> Iterator[tuple[str, ET.Elem
                     yield event, element, depth
                 depth -= 1
     except ET.ParseError as exc:
-        raise RejectedXml("cin.malformed_xml", f"the file is not well-formed XML: {exc}") from exc
+        raise _malformed(exc) from exc
 
 
 def _check_root(element: ET.Element) -> None:
     if local(element.tag) != "Message":
         raise RejectedXml(
             "cin.not_a_census",
-            f"the root element is <{local(element.tag)}>, not <Message>: not a CIN census",
+            "the root element is not <Message>: not a CIN census",
         )
 
 
@@ -225,7 +269,7 @@ def read_header(element: ET.Element) -> dict[str, str | None]:
     if header["collection"] != COLLECTION:
         raise RejectedXml(
             "cin.not_a_census",
-            f"Header/CollectionDetails/Collection is {header['collection']!r}, not 'CIN'",
+            "Header/CollectionDetails/Collection is not 'CIN'",
         )
     return header
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -72,6 +74,10 @@ def generate(
             if path.is_file() and path.suffix.lower() in privacy.RETURN_SUFFIXES
         ]
     results = privacy.pseudonymise_many(jobs)
+    for council in {dest.relative_to(out).parts[0] for _, dest, _ in jobs}:
+        privacy.stamp_results(
+            [r for r in results if r.dest and r.dest.relative_to(out).parts[0] == council], council
+        )
     refused = [r.message for r in results if r.dest is None]
     if refused:
         raise click.ClickException("; ".join(refused))
@@ -101,7 +107,7 @@ def pseudonymise(src: Path, dest: Path, la_code: str, key_file: Path) -> None:
         raise click.BadParameter(f"{la_code} is not a council of the region", param_hint="--la")
     key = privacy.ensure_key(key_file)
     refused = 0
-    for result in privacy.pseudonymise_tree(src, dest, key):
+    for result in privacy.pseudonymise_tree(src, dest, key, la_code):
         if result.dest is None:
             refused += 1
             console.print(f"[red]refused[/red] {result.message}")
@@ -193,10 +199,23 @@ def load(home: Home) -> None:
     """Check every new file in drops/ and load those that pass."""
     from csc import load as loader
 
-    bar, update = _progress()
-    with bar:
-        report = loader.load(home, progress=update)
+    with _holding(home):
+        bar, update = _progress()
+        with bar:
+            report = loader.load(home, progress=update)
     _print_load(report)
+
+
+@contextlib.contextmanager
+def _holding(home: Home) -> Iterator[None]:
+    """Hold the home folder for the command, or say that another run holds it."""
+    from csc import warehouse
+
+    try:
+        with warehouse.hold(home):
+            yield
+    except warehouse.Busy as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -205,8 +224,19 @@ def build(home: Home) -> None:
     """Run `dbt build` (every model, seed and test) and `dbt docs generate` privately."""
     from csc import build as builder
 
-    builder.dbt_build(home)
-    builder.dbt_docs(home)
+    with _holding(home):
+        builder.dbt_build(home)
+
+
+def _publish(home: Home):  # noqa: ANN202 - a csc.publish.Published
+    from csc import publish as publisher
+
+    try:
+        published = publisher.publish(home)
+    except publisher.NotBuilt as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_published(home, published)
+    return published
 
 
 @main.command()
@@ -214,15 +244,23 @@ def build(home: Home) -> None:
 def publish(home: Home) -> None:
     """Publish read-only copies for each audience: the hub, the region and beyond, each
     council."""
-    from csc import publish as publisher
-
-    _print_published(home, publisher.publish(home))
+    with _holding(home):
+        published = _publish(home)
+    if published.regional_held:
+        raise click.ClickException(
+            "the regional files were not refreshed: " + published.regional_held
+        )
 
 
 def _print_published(home: Home, published) -> None:
     console.print(f"for the hub's analysts: {published.hub}")
     if published.regional:
         console.print(f"for the region and beyond (disclosure-controlled): {published.regional}")
+    if published.regional_held:
+        console.print(
+            "[bold red]the regional files and the pack were not refreshed[/bold red] (the "
+            f"previous ones stay): {published.regional_held}"
+        )
     if published.councils:
         console.print(
             f"for each council, its own rows: {home.published / 'councils'}/<ONS code>/"
@@ -235,7 +273,8 @@ def _print_published(home: Home, published) -> None:
 def report(home: Home) -> None:
     """Write the benchmark pack for council leads: static pages under published/report/."""
     started = time.perf_counter()
-    index = _write_report(home)
+    with _holding(home):
+        index = _write_report(home)
     console.print(
         f"benchmark pack for council leads: {index} ({time.perf_counter() - started:.1f}s)"
     )
@@ -258,19 +297,23 @@ def run(home: Home) -> None:
     """Load new drops, build the warehouse with dbt, publish it, write the benchmark pack."""
     from csc import build as builder
     from csc import load as loader
-    from csc import publish as publisher
 
     started = time.perf_counter()
-    bar, update = _progress()
-    with bar:
-        report = loader.load(home, progress=update)
-    _print_load(report)
-    builder.dbt_build(home)
-    builder.dbt_docs(home)
-    _print_published(home, publisher.publish(home))
-    console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
-    console.print(f"benchmark pack for council leads: {_write_report(home)}")
+    with _holding(home):
+        bar, update = _progress()
+        with bar:
+            report = loader.load(home, progress=update)
+        _print_load(report)
+        builder.dbt_build(home)
+        published = _publish(home)
+        console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
+        if not published.regional_held:
+            console.print(f"benchmark pack for council leads: {_write_report(home)}")
     console.print(f"done in {time.perf_counter() - started:.1f}s")
+    if published.regional_held:
+        raise click.ClickException(
+            "the regional files and the pack were not refreshed: " + published.regional_held
+        )
 
 
 if __name__ == "__main__":

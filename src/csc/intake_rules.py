@@ -33,8 +33,7 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     ),
     "drop.reference_date_out_of_range": IntakeRule(
         CRITICAL,
-        "the reference date is in the future or outside the collection years the "
-        "warehouse covers",
+        "the reference date is in the future or outside the collection years the warehouse covers",
     ),
     "drop.not_a_regular_file": IntakeRule(
         CRITICAL, "the entry is a link, a device or another special file, and is never read"
@@ -60,9 +59,7 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     "drop.duplicate": IntakeRule(
         WARNING, "byte-identical to the current file for the council and collection year"
     ),
-    "drop.restored": IntakeRule(
-        INFO, "the same bytes as an earlier file, which is current again"
-    ),
+    "drop.restored": IntakeRule(INFO, "the same bytes as an earlier file, which is current again"),
     "drop.unreadable": IntakeRule(CRITICAL, "the file could not be read"),
     # CSV layouts.
     "structure.empty_file": IntakeRule(CRITICAL, "the file is empty"),
@@ -78,6 +75,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
         WARNING, "the table is not part of the return in this collection year"
     ),
     "structure.encoding": IntakeRule(WARNING, "the file is not UTF-8"),
+    "structure.line_endings": IntakeRule(
+        WARNING, "lines end in a mix of styles; they were read as one"
+    ),
     "structure.too_many_columns": IntakeRule(
         CRITICAL, "the header has more columns than the drop contract allows"
     ),
@@ -87,7 +87,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     ),
     "structure.unreadable_row": IntakeRule(CRITICAL, "a line cannot be read as a row of the table"),
     # The CIN census.
-    "cin.file_too_large": IntakeRule(CRITICAL, "the census is larger than the drop contract allows"),
+    "cin.file_too_large": IntakeRule(
+        CRITICAL, "the census is larger than the drop contract allows"
+    ),
     "cin.unsafe_xml": IntakeRule(
         CRITICAL, "the file declares a document type or entities, which the census never needs"
     ),
@@ -111,7 +113,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     ),
     "annex_a.list_missing": IntakeRule(WARNING, "one of Lists 1-3 is missing"),
     "annex_a.missing_columns": IntakeRule(CRITICAL, "a loaded list lacks one of its columns"),
-    "annex_a.extra_columns": IntakeRule(WARNING, "columns that are not part of Annex A were ignored"),
+    "annex_a.extra_columns": IntakeRule(
+        WARNING, "columns that are not part of Annex A were ignored"
+    ),
     "annex_a.list_not_loaded": IntakeRule(INFO, "a list the warehouse does not load was left"),
     "annex_a.sheet_not_loaded": IntakeRule(INFO, "a sheet that is no Annex A list was left"),
     "annex_a.child_not_pseudonymised": IntakeRule(

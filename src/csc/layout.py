@@ -47,6 +47,12 @@ KNOWN_LAYOUTS = "the SSDA903 tables and the placement costs extract"
 
 
 @cache
+def known_columns() -> frozenset[str]:
+    """Every column name of every CSV layout: the only header cells a message may name."""
+    return frozenset(c for spec in specs().values() for c in spec.columns)
+
+
+@cache
 def specs() -> dict[str, reference.TableSpec]:
     """Every CSV layout the warehouse takes, keyed by kind: the SSDA903 tables, then costs."""
     return {**reference.tables(), PLACEMENT_COSTS.name: PLACEMENT_COSTS}

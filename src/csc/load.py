@@ -11,19 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
+import shutil
+import stat
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from csc import batches, intake_rules, layout, reference, warehouse
-from csc.pseudonymise import file_format
+from csc import batches, intake_rules, layout, reference, stamp, warehouse
+from csc.crash import crash_point
+from csc.pseudonymise import TOKEN_PATTERN, file_format
 from csc.validate import Failure, Validator, prepare_sql
 
 LOADED = "loaded"
+RESTORED = "restored"  # bytes of an earlier version dropped again: that version is current
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
 QUARANTINED = "quarantined"
@@ -56,6 +61,7 @@ class DropFile:
     failures: list[Failure] = field(default_factory=list)
     file_format: str = "csv"
     table_rows: dict[str, int] = field(default_factory=dict)  # CIN and Annex A: rows per table
+    copy: Path | None = None  # the loader's own copy, under a safe name, of what was hashed
 
     @property
     def file_id(self) -> str:
@@ -113,37 +119,146 @@ def new_load_id() -> str:
     return "L" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
 
 
+MAX_FILE_BYTES = 1 << 30  # anything larger is refused unread (the CIN census has the same)
+MAX_CSV_BYTES = 256 << 20  # a whole council-year of SSDA903 episodes is a few megabytes
+MAX_COLUMNS = 200  # the widest layout has 17 columns
+MAX_LINE_BYTES = 64 << 10  # no row of a layout comes near this
+# Quarantines that depend on the file's folder rather than its bytes: such a file is looked
+# at again on every run, since removing its twin or stamping the folder can clear it.
+FOLDER_RULES = ("drop.ambiguous", "drop.not_stamped", "drop.wrong_council", "drop.bad_stamp")
+
+
+def shown_name(name: str) -> str:
+    """A name as it may be recorded and printed: control characters and bytes that are not
+    text escaped, so nothing a name holds can act on a terminal or a page."""
+    return "".join(
+        c if c.isprintable() and not ("\ud800" <= c <= "\udfff") else f"\\x{ord(c):02x}"
+        for c in name
+    )
+
+
+def _entries(root: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every entry under `root` but folders and hidden names, never following a link."""
+    out = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == stamp.STAMP_NAME:
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                stack.append(Path(entry.path))
+            else:
+                out.append((Path(entry.path), info))
+    return sorted(out)
+
+
+def _copy(path: Path, dest: Path) -> str:
+    """Copy a regular file to `dest`, hashing what was copied; never follows a link.
+
+    What the loader checks and loads is this copy, so a file changed or removed in drops/
+    while the run goes on cannot differ from what was hashed.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise IsADirectoryError(path)
+        digest = hashlib.sha256()
+        with open(dest, "wb") as out:
+            while block := os.read(handle, 1 << 20):
+                digest.update(block)
+                out.write(block)
+        return digest.hexdigest()
+    finally:
+        os.close(handle)
+
+
 def scan(
-    home: warehouse.Home, con: duckdb.DuckDBPyConnection, progress: Progress
-) -> tuple[int, list[DropFile]]:
-    """Every file under drops/ not seen before (a new path, or new bytes at a known path)."""
-    known = set(con.sql("select path, sha256 from raw.load_manifest").fetchall())
+    home: warehouse.Home, con: duckdb.DuckDBPyConnection, work: Path, progress: Progress
+) -> tuple[int, list[DropFile], list[tuple]]:
+    """Every file under drops/ whose bytes differ from what was last seen at its path.
+
+    New and changed files are copied into `work` under safe names while they are hashed;
+    links, devices, files too large and names that are not plain text are refused unread.
+    A file quarantined for its folder (see FOLDER_RULES) is looked at again.
+    """
     stats = con.sql("select path, bytes, mtime, sha256 from raw.file_stats").fetchall()
     seen = {(p, b, m): s for p, b, m, s in stats}
-    paths = sorted(
-        p
-        for p in home.drops.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")
-    )
+    last = {p: s for p, _, _, s in stats}
+    retry = {
+        (path, sha)
+        for path, sha in con.sql(
+            "select distinct m.path, m.sha256 from raw.load_failures as f "
+            "join raw.load_manifest as m using (file_id) "
+            "where m.status = 'quarantined' and f.rule_id in (select unnest(?))",
+            params=[list(FOLDER_RULES)],
+        ).fetchall()
+    }
+    entries = _entries(home.drops)
     new: list[DropFile] = []
     fresh_stats = []
-    for done, path in enumerate(paths, 1):
-        rel = path.relative_to(home.drops).as_posix()
-        info = path.stat()
+    work.mkdir(parents=True, exist_ok=True)
+    for done, (path, info) in enumerate(entries, 1):
+        progress("scan", done, len(entries))
+        rel = shown_name(path.relative_to(home.drops).as_posix())
+        drop = DropFile(path, rel, "", info.st_size, info.st_mtime)
+        if rel != path.relative_to(home.drops).as_posix():
+            drop.fail(
+                "drop.bad_name",
+                "critical",
+                "the name holds control characters or bytes that are not text; rename the file",
+            )
+        elif not stat.S_ISREG(info.st_mode):
+            drop.fail(
+                "drop.not_a_regular_file",
+                "critical",
+                "a link, device or other special file is never read: drop the file itself",
+            )
+        elif info.st_size > MAX_FILE_BYTES:
+            drop.fail(
+                "drop.too_large",
+                "critical",
+                f"the file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+            )
+        if drop.failures:
+            if last.get(rel) != "":
+                new.append(drop)
+                fresh_stats.append((rel, info.st_size, info.st_mtime, ""))
+            continue
         sha = seen.get((rel, info.st_size, info.st_mtime))
-        if sha is None:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            fresh_stats.append((rel, info.st_size, info.st_mtime, sha))
-        if (rel, sha) not in known:
-            new.append(DropFile(path, rel, sha, info.st_size, info.st_mtime))
-        progress("scan", done, len(paths))
-    if fresh_stats:
-        con.execute(
-            "delete from raw.file_stats where path in (select unnest(?))",
-            [[row[0] for row in fresh_stats]],
-        )
-        _append(con, "raw.file_stats", fresh_stats)
-    return len(paths), new
+        if sha is not None and last.get(rel) == sha and (rel, sha) not in retry:
+            continue
+        drop.copy = work / f"{len(new):06d}.drop"
+        try:
+            drop.sha256 = _copy(path, drop.copy)
+        except FileNotFoundError:
+            drop.fail("drop.vanished", "critical", "the file disappeared before it could be read")
+        except OSError as exc:
+            drop.fail(
+                "drop.unreadable",
+                "critical",
+                f"the file could not be opened ({type(exc).__name__})",
+            )
+        if drop.failures:
+            drop.copy.unlink(missing_ok=True)
+            drop.copy = None
+            new.append(drop)
+            continue
+        fresh_stats.append((rel, info.st_size, info.st_mtime, drop.sha256))
+        if last.get(rel) == drop.sha256 and (rel, drop.sha256) not in retry:
+            drop.copy.unlink()
+            continue
+        new.append(drop)
+    return len(entries), new, fresh_stats
 
 
 def place(drop: DropFile) -> None:
@@ -158,45 +273,106 @@ def place(drop: DropFile) -> None:
         return
     council, date_text, _ = parts
     if council not in reference.councils():
-        drop.fail("drop.unknown_council", "critical", f"{council} is not a council of the region")
+        drop.fail("drop.unknown_council", "critical", "the folder is not a council of the region")
     try:
         drop.reference_date = dt.date.fromisoformat(date_text)
     except ValueError:
         drop.fail(
             "drop.bad_reference_date",
             "critical",
-            f"folder {date_text!r} is not a reference date written YYYY-MM-DD",
+            "the folder is not a reference date written YYYY-MM-DD",
         )
     else:
-        if drop.reference_date > dt.date.today():
+        first, last = reference.covered_reference_dates()
+        if not first <= drop.reference_date <= min(last, dt.date.today()):
             drop.fail(
-                "drop.bad_reference_date",
+                "drop.reference_date_out_of_range",
                 "critical",
-                f"reference date {date_text} is in the future: an extract covers days "
-                "that have happened",
+                f"reference date {drop.reference_date.isoformat()} is in the future or outside "
+                f"the collection years the warehouse covers ({first.isoformat()} to "
+                f"{last.isoformat()}, and no later than today)",
             )
+            drop.reference_date = None
     if council in reference.councils():
         drop.la_code = council
 
 
+def check_stamp(drop: DropFile, stamps: dict[Path, stamp.Stamp | None | stamp.BadStamp]) -> None:
+    """Refuse a file the folder's stamp does not list for the folder's council."""
+    folder = drop.path.parent
+    if folder not in stamps:
+        try:
+            stamps[folder] = stamp.read(folder)
+        except stamp.BadStamp as exc:
+            stamps[folder] = exc
+    found = stamps[folder]
+    if isinstance(found, stamp.BadStamp):
+        drop.fail("drop.bad_stamp", "critical", f"{stamp.STAMP_NAME}: {found}")
+    elif found is None or drop.sha256 not in found.files:
+        drop.fail(
+            "drop.not_stamped",
+            "critical",
+            f"the folder's {stamp.STAMP_NAME} does not list this file: run `csc pseudonymise` "
+            "for this council and drop what it writes",
+        )
+    elif found.la_code != drop.la_code:
+        drop.fail(
+            "drop.wrong_council",
+            "critical",
+            f"the file was pseudonymised for {found.la_code}, not for the folder's council "
+            f"{drop.la_code}",
+        )
+
+
 def recognise(drop: DropFile, work: Path) -> None:
     """Decode the file, recognise its layout and note how it departs from it."""
-    data = drop.path.read_bytes()
+    assert drop.copy is not None
+    if drop.size > MAX_CSV_BYTES:
+        drop.fail(
+            "drop.too_large",
+            "critical",
+            f"the file is {drop.size:,} bytes; a CSV extract over {MAX_CSV_BYTES:,} is refused",
+        )
+        return
+    data = drop.copy.read_bytes()
     if not data.strip():
         drop.fail("structure.empty_file", "critical", "the file is empty")
         return
     decoded = layout.decode(data)
     drop.encoding = decoded.encoding
-    header = layout.read_header(decoded.text)
+    if "\x00" in decoded.text:
+        drop.fail("structure.nul_bytes", "critical", "the file holds NUL bytes: it is not text")
+        return
+    text = decoded.text
+    mixed = "\r" in text and text.count("\r\n") != text.count("\n")
+    if mixed:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_LINE_BYTES:
+        drop.fail(
+            "structure.line_too_long",
+            "critical",
+            f"a line is {longest:,} characters long; the limit is {MAX_LINE_BYTES:,}",
+        )
+        return
+    header = layout.read_header(text)
+    if len(header) > MAX_COLUMNS:
+        drop.fail(
+            "structure.too_many_columns",
+            "critical",
+            f"the header has {len(header):,} columns; the limit is {MAX_COLUMNS}",
+        )
+        return
     found = layout.recognise(header)
     drop.recognition = found
     if found.kind is None:
+        known = [c for c in found.header if c in layout.known_columns()]
         drop.fail(
             "structure.unrecognised",
             "critical",
-            f"none of {layout.KNOWN_LAYOUTS} has these columns: "
-            + ", ".join(header)
-            + f" (nearest: {', '.join(found.candidates)})",
+            f"the header has {len(header)} column(s), {len(known)} of them known column "
+            f"names{': ' + ', '.join(known) if known else ''}; none of "
+            f"{layout.KNOWN_LAYOUTS} matches (nearest: {', '.join(found.candidates)})",
         )
         return
     drop.kind = found.kind
@@ -214,11 +390,12 @@ def recognise(drop: DropFile, work: Path) -> None:
             "column(s) appear twice: " + ", ".join(found.duplicated),
         )
     if found.extra:
+        positions = [str(i + 1) for i, c in enumerate(found.header) if c in found.extra]
         drop.fail(
             "structure.extra_columns",
             "warning",
-            f"column(s) not in the {spec.title} layout were ignored, not loaded: "
-            + ", ".join(found.extra),
+            f"{len(found.extra)} column(s) not in the {spec.title} layout were ignored, not "
+            f"loaded (column number {', '.join(positions)})",
         )
     if drop.year_ending and not spec.valid_in(drop.year_ending):
         drop.fail(
@@ -226,17 +403,23 @@ def recognise(drop: DropFile, work: Path) -> None:
             "warning",
             f"the {found.kind} table is not part of the {drop.collection_year} return",
         )
-    if decoded.is_plain_utf8:
-        drop.read_from = drop.path
-    else:
+    if not decoded.is_plain_utf8:
         drop.fail(
             "structure.encoding",
             "warning",
             f"the file is {decoded.encoding}, not UTF-8; it was read as {decoded.encoding}",
         )
-        work.mkdir(parents=True, exist_ok=True)
+    if mixed:
+        drop.fail(
+            "structure.line_endings",
+            "warning",
+            "lines end in a mix of styles (CR, LF, CRLF); they were read as one",
+        )
+    if decoded.is_plain_utf8 and not mixed:
+        drop.read_from = drop.copy
+    else:
         drop.read_from = work / f"{drop.file_id}.csv"
-        drop.read_from.write_text(decoded.text, encoding="utf-8")
+        drop.read_from.write_text(text, encoding="utf-8")
 
 
 def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> set[str]:
@@ -262,26 +445,36 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
     for number, ((kind, header), files) in enumerate(sorted(groups.items())):
         spec = layout.specs()[kind]
         names = [c if c in spec.columns else f"_extra_{i}" for i, c in enumerate(header)]
-        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        paths = "[" + ", ".join(f"'{str(d.read_from)}'" for d in files) + "]"
         group = f"group_{number}"
-        con.execute(
-            f"""
-            create or replace temp table {group} as
-            select * from read_csv({paths}, header = true, auto_detect = false,
-                delim = ',', quote = '"', escape = '"', columns = {columns},
-                filename = '_path', store_rejects = true,
-                rejects_table = 'rejects_{number}', rejects_scan = 'rejects_scan_{number}')
-            """
-        )
-        for path, line, message in con.sql(
-            f"select s.file_path, e.line, min(e.error_message) from rejects_{number} e "
+        try:
+            _read_group(con, number, names, files)
+        except duckdb.Error:
+            # One file the reader cannot take at all: read them one by one, so only that
+            # file is refused.
+            readable_files = []
+            for drop in files:
+                try:
+                    _read_group(con, number, names, [drop])
+                except duckdb.Error:
+                    drop.fail(
+                        "drop.unreadable",
+                        "critical",
+                        "the file cannot be read as CSV: check quoting and line endings",
+                    )
+                else:
+                    readable_files.append(drop)
+            files = [d for d in readable_files]
+            if not files:
+                continue
+            _read_group(con, number, names, files)
+        for path, line, error_type in con.sql(
+            f"select s.file_path, e.line, min(e.error_type) from rejects_{number} e "
             f"join rejects_scan_{number} s using (scan_id, file_id) group by all order by all"
         ).fetchall():
             by_read[path].fail(
                 "structure.unreadable_row",
                 "critical",
-                f"line {line} cannot be read as a row of the table: {message}",
+                f"line {line} cannot be read as a row of the table ({error_type.lower()})",
                 row=int(line),
             )
         selected = ", ".join(f'nullif(trim("{c}"), \'\') as "{c}"' for c in spec.columns)
@@ -304,6 +497,28 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
     ).fetchall():
         by_rel[rel].rows = rows
     return kinds
+
+
+def _read_group(
+    con: duckdb.DuckDBPyConnection, number: int, names: list[str], files: list[DropFile]
+) -> None:
+    """Read files of one header into temp table `group_<number>`, rejected lines aside.
+
+    Paths go to the reader as a bound parameter, never into the SQL text; they are the
+    loader's own copies under safe names.
+    """
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    con.execute(
+        f"""
+        create or replace temp table group_{number} as
+        select * from read_csv(?, header = true, auto_detect = false,
+            delim = ',', quote = '"', escape = '"', columns = {columns},
+            max_line_size = {MAX_LINE_BYTES * 4},
+            filename = '_path', store_rejects = true,
+            rejects_table = 'rejects_{number}', rejects_scan = 'rejects_scan_{number}')
+        """,
+        [[str(d.read_from) for d in files]],
+    )
 
 
 def _chunks(
@@ -355,7 +570,8 @@ def supersede(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
             select file_id,
                 case when row_number() over (
                     partition by la_code, collection_year, kind
-                    order by reference_date desc, first_seen_at desc, path desc
+                    order by reference_date desc, coalesce(submitted_at, first_seen_at) desc,
+                        first_seen_at desc, file_id
                 ) = 1 then 'loaded' else 'superseded' end as new_status
             from raw.load_manifest
             where status in ('loaded', 'superseded')
@@ -394,97 +610,109 @@ def _load(
 ) -> LoadReport:
     load_id = new_load_id()
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # Copies left by a run that was killed hold nothing that is not still in drops/.
+    shutil.rmtree(home.work, ignore_errors=True)
+    work = home.work / load_id
+    try:
+        return _load_in(home, con, progress, data_docs, load_id, started, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _load_in(
+    home: warehouse.Home,
+    con: duckdb.DuckDBPyConnection,
+    progress: Progress,
+    data_docs: bool,
+    load_id: str,
+    started: dt.datetime,
+    work: Path,
+) -> LoadReport:
+    """Read and check every new file with temp tables only, then write in one transaction.
+
+    Nothing before the transaction changes the warehouse, so a file the reader chokes on
+    costs that file alone, and a crash at any point leaves no trace.
+    """
+    files_seen, new, fresh_stats = scan(home, con, work, progress)
+    report = LoadReport(load_id, files_seen, new)
+    known = {
+        (path, sha): (file_id, status)
+        for file_id, path, sha, status in con.sql(
+            "select file_id, path, sha256, status from raw.load_manifest"
+        ).fetchall()
+    }
+    # A re-drop is the same bytes as the current file for the same council and year.
+    current = {
+        (la, year, sha): path
+        for la, year, sha, path in con.sql(
+            "select la_code, collection_year, sha256, min(path) from raw.load_manifest "
+            "where status = 'loaded' group by all"
+        ).fetchall()
+    }
+    forgotten: list[str] = []  # earlier verdicts on bytes looked at again
+    restored: list[str] = []  # earlier versions made current again
+    stamps: dict = {}
+    candidates: list[DropFile] = []
+    for drop in new:
+        earlier = known.get((drop.rel, drop.sha256))
+        if earlier and earlier[1] in (LOADED, SUPERSEDED) and not drop.failures:
+            drop.status = RESTORED
+            restored.append(earlier[0])
+            continue
+        if earlier:
+            forgotten.append(earlier[0])
+        if not drop.critical:
+            place(drop)
+        if not drop.critical:
+            check_stamp(drop, stamps)
+        if drop.critical:
+            drop.status = QUARANTINED
+            continue
+        same = current.get((drop.la_code, drop.collection_year, drop.sha256))
+        if same:
+            drop.status = DUPLICATE
+            drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
+            continue
+        assert drop.copy is not None
+        drop.file_format = file_format(drop.copy)
+        candidates.append(drop)
+
+    readable = _read_all(con, candidates, current, work, progress)
+    _refuse_ambiguous(readable)
+    readable = [d for d in readable if not d.critical]
+    flat = [d for d in readable if d.file_format == "csv"]
+    nested = [d for d in readable if d.file_format != "csv"]
+    kinds = read_batches(con, flat) if flat else set()
+    readable = [d for d in readable if not d.critical]
+    validator = Validator(home.data_docs if data_docs else None) if readable else None
+    if kinds:
+        assert validator is not None
+        _validate_flat(con, validator, [d for d in readable if d in flat], kinds, progress)
+    if nested:
+        assert validator is not None
+        _validate_nested(con, validator, nested, progress)
+
+    for drop in readable:
+        drop.status = QUARANTINED if drop.critical else LOADED
+    _forget_values(new)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("begin transaction")
     try:
-        files_seen, new = scan(home, con, progress)
-        report = LoadReport(load_id, files_seen, new)
-        # A re-drop is the same bytes for the same council and collection year.
-        previous = {
-            (la, year, sha): path
-            for la, year, sha, path in con.sql(
-                "select la_code, collection_year, sha256, min(path) from raw.load_manifest "
-                "where status in ('loaded', 'superseded') group by all"
-            ).fetchall()
-        }
-        work = home.work / load_id
-        readable: list[DropFile] = []
-        buffers = {f.name: batches.Buffer(con, f, BUFFER_ROWS) for f in batches.FAMILIES}
-        candidates: list[DropFile] = []
-        for drop in new:
-            place(drop)
-            same = previous.get((drop.la_code, drop.collection_year, drop.sha256))
-            if same and not drop.critical:
-                drop.status = DUPLICATE
-                drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
-                continue
-            if drop.critical:
-                drop.status = QUARANTINED
-                continue
-            drop.file_format = file_format(drop.path)
-            candidates.append(drop)
-        work.mkdir(parents=True, exist_ok=True)
-        xml = [d for d in candidates if d.file_format == "xml"]
-        censuses = batches.parse_all([d.path for d in xml], [work / d.file_id for d in xml])
-        for done, drop in enumerate(candidates, 1):
-            census = next(censuses) if drop.file_format == "xml" else None
-            # The same bytes twice in one run: the second is a duplicate of the first.
-            same = previous.get((drop.la_code, drop.collection_year, drop.sha256))
-            if same:
-                drop.status = DUPLICATE
-                drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
-                continue
-            if census is not None:
-                batches.read_cin(drop, buffers[CIN], census)
-            elif drop.file_format == "xlsx":
-                batches.read_annex_a(drop, buffers[ANNEX_A])
-            else:
-                recognise(drop, work)
-            if drop.critical:
-                drop.status = QUARANTINED
-            else:
-                previous[(drop.la_code, drop.collection_year, drop.sha256)] = drop.rel
-                readable.append(drop)
-            progress("recognise", done, len(candidates))
-
-        for buffer in buffers.values():
-            buffer.flush()
-        flat = [d for d in readable if d.file_format == "csv"]
-        nested = [d for d in readable if d.file_format != "csv"]
-        kinds = read_batches(con, flat) if flat else set()
-        validator = Validator(home.data_docs if data_docs else None) if readable else None
-        headers = header_rows(con, kinds) if kinds else None
-        by_rel = {d.rel: d for d in readable}
-        ordered = sorted(kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 9, k))
-        chunks = [
-            (kind, files)
-            for kind in ordered
-            for files in _chunks([d for d in readable if d.kind == kind and d.rows])
-        ]
-        for done, (kind, files) in enumerate(chunks, 1):
-            assert validator is not None
-            con.execute("create or replace temp table chunk_files (_file varchar)")
-            _append(con, "chunk_files", [(d.rel,) for d in files])
+        for table in ("load_failures", "load_manifest"):
+            con.execute(f"delete from raw.{table} where file_id in (select unnest(?))", [forgotten])
+        if fresh_stats:
             con.execute(
-                f"create or replace temp table chunk_{kind} as select * from batch_{kind} "
-                "where _file in (select _file from chunk_files)"
+                "delete from raw.file_stats where path in (select unnest(?))",
+                [[row[0] for row in fresh_stats]],
             )
-            frame = con.sql(prepare_sql(kind, f"chunk_{kind}", headers)).df()
-            con.execute(f"drop table chunk_{kind}")
-            for failure in validator.validate(kind, frame):
-                by_rel[failure.file].failures.append(failure)
-            del frame
-            progress("validate", done, len(chunks))
-
-        if nested:
-            assert validator is not None
-            _validate_nested(con, validator, nested, progress)
-
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        for drop in readable:
-            drop.status = QUARANTINED if drop.critical else LOADED
+            _append(con, "raw.file_stats", fresh_stats)
         _write(con, load_id, readable, kinds, report, now)
         for family in batches.FAMILIES:
             batches.write(con, family, load_id)
+        con.execute(
+            "update raw.load_manifest set submitted_at = ? where file_id in (select unnest(?))",
+            [now, restored],
+        )
         supersede(con, now)
         con.execute("delete from raw.load_rules")
         _append(con, "raw.load_rules", intake_rules.catalogue())
@@ -502,22 +730,138 @@ def _load(
                 report.rows_loaded,
             ],
         )
+        crash_point("commit")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     if validator is not None:
+        crash_point("data_docs")
         report.data_docs = validator.build_docs()
-    _tidy(work)
     # Statuses after supersession, for the report.
-    current = dict(
+    ids = [d.file_id for d in new] + restored
+    statuses = dict(
         con.sql(
-            "select file_id, status from raw.load_manifest where load_id = ?", params=[load_id]
+            "select file_id, status from raw.load_manifest where file_id in (select unnest(?))",
+            params=[ids],
         ).fetchall()
     )
     for drop in new:
-        drop.status = current.get(drop.file_id, drop.status)
+        drop.status = statuses.get(drop.file_id, drop.status)
     return report
+
+
+def _read_all(
+    con: duckdb.DuckDBPyConnection,
+    candidates: list[DropFile],
+    current: dict[tuple, str],
+    work: Path,
+    progress: Progress,
+) -> list[DropFile]:
+    """Parse, read or recognise every candidate; a file that cannot be read is refused alone."""
+    readable: list[DropFile] = []
+    buffers = {f.name: batches.Buffer(con, f, BUFFER_ROWS) for f in batches.FAMILIES}
+    xml = [d for d in candidates if d.file_format == "xml"]
+    censuses = batches.parse_all([d.copy for d in xml if d.copy], [work / d.file_id for d in xml])
+    for done, drop in enumerate(candidates, 1):
+        census = next(censuses) if drop.file_format == "xml" else None
+        crash_point("parse")
+        # The same bytes twice in one run: the second is a duplicate of the first.
+        same = current.get((drop.la_code, drop.collection_year, drop.sha256))
+        if same:
+            drop.status = DUPLICATE
+            drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
+            continue
+        try:
+            if census is not None:
+                batches.read_cin(drop, buffers[CIN], census)
+            elif drop.file_format == "xlsx":
+                batches.read_annex_a(drop, buffers[ANNEX_A])
+            else:
+                recognise(drop, work)
+        except (duckdb.Error, OSError, ValueError, MemoryError, RecursionError) as exc:
+            drop.fail(
+                "drop.unreadable",
+                "critical",
+                f"the file could not be read ({type(exc).__name__})",
+            )
+        if drop.critical:
+            drop.status = QUARANTINED
+        else:
+            current[(drop.la_code, drop.collection_year, drop.sha256)] = drop.rel
+            readable.append(drop)
+        progress("recognise", done, len(candidates))
+    for buffer in buffers.values():
+        buffer.flush()
+    return readable
+
+
+def _refuse_ambiguous(readable: list[DropFile]) -> None:
+    """Two new files of one table in one folder: which is meant is not for the loader to
+    guess (not by name, not by time), so neither loads."""
+    groups: dict[tuple, list[DropFile]] = defaultdict(list)
+    for drop in readable:
+        groups[(drop.la_code, drop.reference_date, drop.kind)].append(drop)
+    for files in groups.values():
+        if len(files) > 1:
+            for drop in files:
+                drop.fail(
+                    "drop.ambiguous",
+                    "critical",
+                    f"{len(files)} new files in this folder hold the {drop.kind} table; remove "
+                    "all but one and the one left is loaded on the next run",
+                )
+                drop.status = QUARANTINED
+
+
+def _validate_flat(
+    con: duckdb.DuckDBPyConnection,
+    validator: Validator,
+    readable: list[DropFile],
+    kinds: set[str],
+    progress: Progress,
+) -> None:
+    """Check every CSV table for all new files at once, in chunks of whole files."""
+    headers = header_rows(con, kinds)
+    by_rel = {d.rel: d for d in readable}
+    ordered = sorted(kinds, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 9, k))
+    chunks = [
+        (kind, files)
+        for kind in ordered
+        for files in _chunks([d for d in readable if d.kind == kind and d.rows])
+    ]
+    for done, (kind, files) in enumerate(chunks, 1):
+        con.execute("create or replace temp table chunk_files (_file varchar)")
+        _append(con, "chunk_files", [(d.rel,) for d in files])
+        con.execute(
+            f"create or replace temp table chunk_{kind} as select * from batch_{kind} "
+            "where _file in (select _file from chunk_files)"
+        )
+        frame = con.sql(prepare_sql(kind, f"chunk_{kind}", headers)).df()
+        con.execute(f"drop table chunk_{kind}")
+        for failure in validator.validate(kind, frame):
+            by_rel[failure.file].failures.append(failure)
+        del frame
+        progress("validate", done, len(chunks))
+
+
+def _forget_values(drops: list[DropFile]) -> None:
+    """Nothing of a file that does not load is kept: its failures keep rule, row and column
+    names, and a child only when it is a pseudonymised token."""
+    token = re.compile(TOKEN_PATTERN)
+    for drop in drops:
+        if drop.status == LOADED:
+            continue
+        drop.failures = [
+            replace(
+                f,
+                values=", ".join(part.split("=", 1)[0] for part in f.values.split(", ") if part)
+                if f.values
+                else "",
+                child=f.child if f.child and token.fullmatch(f.child) else None,
+            )
+            for f in drop.failures
+        ]
 
 
 def _validate_nested(
@@ -576,9 +920,12 @@ def _write(
             """,
             [load_id],
         )
+    crash_point("raw_write")
     manifest = []
     failures = []
     for drop in report.new:
+        if drop.status == RESTORED:
+            continue
         manifest.append(
             (
                 drop.file_id,
@@ -598,6 +945,7 @@ def _write(
                 load_id,
                 now,
                 now if drop.status == LOADED else None,
+                now,
                 now,
             )
         )
@@ -631,10 +979,3 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
     con.register("appended_rows", frame)
     con.execute(f"insert into {table} select * from appended_rows")
     con.unregister("appended_rows")
-
-
-def _tidy(work: Path) -> None:
-    if work.exists():
-        for path in work.iterdir():
-            path.unlink()
-        os.rmdir(work)

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from csc import annex_a, cin, layout
+from csc import annex_a, cin, layout, stamp
 
 TOKEN_HEX_CHARS = 16
 TOKEN_PATTERN = r"^[0-9a-f]{16}$"
@@ -268,13 +268,27 @@ def pseudonymise_many(
     return [done[i] for i in range(len(jobs))]
 
 
-def pseudonymise_tree(source: Path, dest: Path, key: bytes) -> list[Result]:
-    """Pseudonymise a file, or every return file below a folder keeping its relative path."""
+def stamp_results(results: list[Result], la_code: str) -> None:
+    """Stamp every folder written to with the council the files were pseudonymised for."""
+    folders: dict[Path, list[Path]] = {}
+    for result in results:
+        if result.dest is not None:
+            folders.setdefault(result.dest.parent, []).append(result.dest)
+    for folder, paths in folders.items():
+        stamp.write(folder, la_code, paths)
+
+
+def pseudonymise_tree(source: Path, dest: Path, key: bytes, la_code: str) -> list[Result]:
+    """Pseudonymise a file, or every return file below a folder keeping its relative path,
+    and stamp what was written for `la_code` (see `csc.stamp`)."""
     if source.is_file():
         target = dest / source.name if dest.is_dir() or not dest.suffix else dest
-        return [pseudonymise_file(source, target, key)]
-    results = []
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and path.suffix.lower() in RETURN_SUFFIXES:
-            results.append(pseudonymise_file(path, dest / path.relative_to(source), key))
+        results = [pseudonymise_file(source, target, key)]
+    else:
+        results = [
+            pseudonymise_file(path, dest / path.relative_to(source), key)
+            for path in sorted(source.rglob("*"))
+            if path.is_file() and path.suffix.lower() in RETURN_SUFFIXES
+        ]
+    stamp_results(results, la_code)
     return results

@@ -32,7 +32,8 @@ from pathlib import Path
 import duckdb
 
 from csc import reference
-from csc.build import DOCS_TARGET
+from csc.build import DOCS_TARGET, last_good_build
+from csc.crash import crash_point
 from csc.warehouse import Home
 
 STORAGE_VERSION = "v1.4.0"
@@ -50,11 +51,34 @@ class UnsafeToPublish(Exception):
     """The regional schema holds something that must not leave the hub."""
 
 
+class NotBuilt(Exception):
+    """The warehouse is not as a passing `dbt build` left it: nothing is published."""
+
+
 @dataclass
 class Published:
     hub: Path
     regional: Path | None = None
     councils: dict[str, Path] = field(default_factory=dict)
+    regional_held: str = ""  # why the previous regional files stay, when they do
+
+
+def recover(published: Path) -> None:
+    """Put right what a publication killed part-way left: half-written copies go, and a
+    folder swapped out but not yet replaced comes back."""
+    if not published.exists():
+        return
+    for folder in ("regional", "report"):
+        old = published / f"{folder}.old"
+        if old.exists() and not (published / folder).exists():
+            os.replace(old, published / folder)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(published / f"{folder}.part", ignore_errors=True)
+    for part in published.rglob("*.part"):
+        if part.is_dir():
+            shutil.rmtree(part, ignore_errors=True)
+        else:
+            part.unlink(missing_ok=True)
 
 
 def _readonly(path: Path) -> None:
@@ -64,7 +88,7 @@ def _readonly(path: Path) -> None:
 def _attach_new(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    con.execute(f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')")
+    con.execute(f"attach ? as {alias} (storage_version '{STORAGE_VERSION}')", [str(path)])
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -140,7 +164,10 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
     for name in tables:
         source = f'private.{REGIONAL_SCHEMA}."{name}"'
         con.execute(f'create table shared.{REGIONAL_SCHEMA}."{name}" as select * from {source}')
-        con.execute(f"copy (select * from {source}) to '{staging / 'parquet' / name}.parquet'")
+        con.execute(
+            f"copy (select * from {source}) to ? (format parquet)",
+            [str(staging / "parquet" / f"{name}.parquet")],
+        )
     con.execute("detach shared")
     for path in staging.rglob("*.*"):
         _readonly(path)
@@ -192,13 +219,37 @@ def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Pa
 
 
 def publish(home: Home) -> Published:
+    """Publish every audience's copy of a warehouse that a passing build left.
+
+    Raises NotBuilt, publishing nothing, when the last `dbt build` failed, died or was
+    followed by a load. When only the regional tables failed their tests, or the regional
+    schema fails the check of what may leave the hub, the hub's and the councils' files are
+    refreshed and the previous regional files stay (`Published.regional_held` says why).
+    """
+    build = last_good_build(home)
+    if build is None:
+        raise NotBuilt(
+            "the warehouse is not as a passing `dbt build` left it (the build failed, was "
+            "stopped, or files were loaded since): nothing was published and the previous "
+            "files stay; run `csc build`, or `csc run`"
+        )
     home.published.mkdir(parents=True, exist_ok=True)
+    recover(home.published)
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{home.warehouse}' as private (read_only)")
+        con.execute("attach ? as private (read_only)", [str(home.warehouse)])
         published = Published(hub=publish_hub(con, home))
-        published.regional = publish_regional(con, home)
+        crash_point("publish")
         published.councils = publish_councils(con, home)
+        if not build.regional_passed:
+            published.regional_held = (
+                "the regional tables failed their tests (" + ", ".join(build.failed[:5]) + ")"
+            )
+        else:
+            try:
+                published.regional = publish_regional(con, home)
+            except UnsafeToPublish as exc:
+                published.regional_held = str(exc)
     finally:
         con.close()
     docs = home.build / DOCS_TARGET / "static_index.html"

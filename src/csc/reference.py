@@ -144,6 +144,20 @@ def _valid(rows: tuple[dict[str, str], ...], field: str, year_ending: int | None
     return out
 
 
+@cache
+def covered_reference_dates() -> tuple[dt.date, dt.date]:
+    """The first and last reference dates of the collection years the warehouse covers.
+
+    Working days (the CIN timeliness indicators) need the bank holidays of the year, so the
+    years covered are those `seeds/england_bank_holidays.csv` spans from 1 April to 31 March.
+    """
+    days = [
+        dt.date.fromisoformat(row["holiday_date"]) for row in _read("england_bank_holidays.csv")
+    ]
+    first, last = min(days).year, max(days).year
+    return dt.date(first, 4, 1), dt.date(last, 3, 31)
+
+
 def year_ending(reference_date: dt.date) -> int:
     """The calendar year in which the collection year holding this date ends."""
     return reference_date.year if reference_date.month <= 3 else reference_date.year + 1

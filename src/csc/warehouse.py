@@ -8,6 +8,10 @@ home of its own under `build/test-region`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,6 +285,10 @@ create table if not exists {RAW_SCHEMA}.load_runs (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(MANIFEST_DDL)
+    # When these bytes were last dropped: the latest drop of a version makes it current.
+    con.execute(
+        f"alter table {RAW_SCHEMA}.load_manifest add column if not exists submitted_at timestamp"
+    )
     for kind, spec in layout.specs().items():
         columns = ", ".join(f"{c.lower()} varchar" for c in spec.columns)
         con.execute(f"create table if not exists {raw_table(kind)} ({columns}, {LINEAGE_DDL})")
@@ -294,6 +302,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"create table if not exists {annex_a_table(table)} "
             f"({_columns_ddl(annex_columns)}, {LINEAGE_DDL})"
         )
+
+
+class Busy(Exception):
+    """Another run holds the home folder's warehouse."""
+
+
+@contextlib.contextmanager
+def hold(home: Home) -> Iterator[None]:
+    """Hold the home folder for one run of load, build, publish or report.
+
+    An advisory lock on `build/csc.lock`: a second run says so at once rather than waiting
+    on, or writing beside, the first. The lock goes with the process, however it ends.
+    """
+    home.build.mkdir(parents=True, exist_ok=True)
+    handle = os.open(home.build / "csc.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Busy(
+                f"another csc run holds {home.root}; wait for it to finish, then run again"
+            ) from exc
+        yield
+    finally:
+        os.close(handle)
 
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:

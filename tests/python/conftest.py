@@ -7,12 +7,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from csc import stamp
 from csc.pseudonymise import token
 from csc.warehouse import Home
 
 KEY = bytes.fromhex("11" * 32)
 COUNCIL = "E06000036"
 REFERENCE_DATE = "2024-03-31"
+FOLDER = "the folder's council"
 
 HEADER_COLUMNS = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
 EPISODE_COLUMNS = (
@@ -49,13 +51,18 @@ class Region:
         content: str | bytes,
         council: str = COUNCIL,
         reference_date: str = REFERENCE_DATE,
+        stamp_as: str | None = FOLDER,
     ) -> Path:
+        """Write a file into drops/ and stamp it, as `csc pseudonymise` would, for the
+        folder's council (`stamp_as` another council, or None for no stamp)."""
         path = self.home.drops / council / reference_date / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, str):
             path.write_text(content, encoding="utf-8", newline="")
         else:
             path.write_bytes(content)
+        if stamp_as is not None:
+            stamp.write(path.parent, council if stamp_as == FOLDER else stamp_as, [path])
         return path
 
     def load(self):

@@ -8,7 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from conftest import COUNCIL, KEY, Region, child
-from csc import annex_a
+from csc import annex_a, stamp
 from csc import pseudonymise as privacy
 
 CHILD_HEADERS = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
@@ -72,6 +72,8 @@ def workbook(
                 else:
                     sheet.write(top + n, col, value)
     book.close()
+    if path.parent.parent.parent.name == "drops":  # a drop: stamp it as csc pseudonymise does
+        stamp.write(path.parent, path.parent.parent.name, [path])
     return path
 
 
@@ -149,6 +151,7 @@ def test_header_variations_councils_use_are_matched(tmp_path):
         sheet.write_row(1, 0, variant[sheet_name])
         sheet.write_row(2, 0, [str(v) for v in rows_for(name, 1, "01/03/2014")])
     book.close()
+    stamp.write(path.parent, COUNCIL, [path])
     region.load()
     assert region.status("annex_a.xlsx") == "loaded"
     assert region.query(
@@ -179,6 +182,7 @@ def test_identifiable_rows_even_in_unloaded_lists_quarantine_the_workbook(tmp_pa
     unloaded.write_row(0, 0, LISTS["List 4"])
     unloaded.write_row(1, 0, ["BF101", "a) Male", "WBRI", "01/03/2014", 9])  # a case number
     book.close()
+    stamp.write(path.parent, COUNCIL, [path])
     region.load()
     assert region.status("annex_a.xlsx") == "quarantined"
     assert region.query(

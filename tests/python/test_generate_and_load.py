@@ -32,7 +32,7 @@ def generated_region(root: Path, errors: bool) -> tuple[Region, Path]:
     generate.generate_region(raw, scale=0.3, errors=errors, councils=COUNCILS)
     for council in COUNCILS:
         key = pseudonymise.ensure_key(region.home.key_file(council))
-        pseudonymise.pseudonymise_tree(raw / council, region.home.drops / council, key)
+        pseudonymise.pseudonymise_tree(raw / council, region.home.drops / council, key, council)
     region.load()
     return region, raw
 

@@ -322,7 +322,7 @@ def test_pseudonymise_tokenises_child_as_the_903_does_and_keeps_the_rest(tmp_pat
         "100234,17/06/2020,S,C2,N1,U6,PR4,,,,SO15 2AB,GU1 4XY,SC123456\n",
         encoding="utf-8",
     )
-    results = pseudonymise.pseudonymise_tree(extract, tmp_path / "out", KEY)
+    results = pseudonymise.pseudonymise_tree(extract, tmp_path / "out", KEY, COUNCIL)
     assert {r.source.name: (r.kind, r.rows) for r in results} == {
         "finance_extract.csv": ("placement_costs", 3),
         "Episodes.csv": ("episodes", 1),
@@ -349,7 +349,9 @@ def test_pseudonymised_costs_load(tmp_path):
     raw_rows = [",".join([ids[r.split(",")[0]], *r.split(",")[1:]]) for r in cost_rows()]
     (extract / "costs.csv").write_text(costs_text(raw_rows), encoding="utf-8")
     key = pseudonymise.ensure_key(region.home.key_file(COUNCIL))
-    pseudonymise.pseudonymise_tree(extract, region.home.drops / COUNCIL / "2024-03-31", key)
+    pseudonymise.pseudonymise_tree(
+        extract, region.home.drops / COUNCIL / "2024-03-31", key, COUNCIL
+    )
     region.load()
     assert region.status("costs.csv") == "loaded"
     children = {c for (c,) in region.query("select distinct child from raw.placement_costs")}

@@ -74,7 +74,7 @@ def test_unknown_file_is_refused_not_copied(tmp_path):
     source = tmp_path / "extract"
     source.mkdir()
     (source / "names.csv").write_text("CHILD,NAME\n1,Jo\n")
-    results = privacy.pseudonymise_tree(source, tmp_path / "out", KEY)
+    results = privacy.pseudonymise_tree(source, tmp_path / "out", KEY, "E06000036")
     assert results[0].dest is None
     assert "not an SSDA903 table" in results[0].message
     assert not (tmp_path / "out" / "names.csv").exists()
