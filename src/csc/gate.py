@@ -10,10 +10,12 @@ or secret: a child's token, a UPN, a full postcode, a full date, a long hex or d
   of DATE type is not read here (that a table holds no birth date column is the column
   name check of `csc.publish`). In a page, a JSON number in a chart's data is not text
   either, so a rate written to sixteen decimals is never a "long digit run".
-* Tables are scanned in SQL, one pass per table or file with a filtered count per column
-  and detector, so rows never come into Python and millions of rows take seconds.
-  The patterns are RE2, the dialect of DuckDB's `regexp_matches`, and pages are scanned
-  by the same engine, so one pattern means one thing everywhere.
+* Tables are scanned in SQL, so rows never come into Python: a first pass over a table or
+  file matches each text column against all detectors at once, and only a column where
+  something matched is counted detector by detector. Three million rows of five text
+  columns take about three seconds on two cores. The patterns are RE2, the dialect of
+  DuckDB's `regexp_matches`, and pages are scanned by the same engine, so one pattern
+  means one thing everywhere.
 * A finding names where (table and column, or file and part of the page), the detector and
   how many values matched; never the value. Nothing read is kept, quoted or logged.
 * What is published by design and would look like an identifier is exempted by an
@@ -346,17 +348,26 @@ class _Test:
     detectors: tuple[Detector, ...]
 
 
+# Counts per query: DuckDB plans a select of thousands of filtered counts slowly (a
+# 300-column table's 2,700 took 11 s in one query, 1 s in chunks of 200).
+_COUNTS_PER_QUERY = 200
+
+
 def _counts(
     con: duckdb.DuckDBPyConnection,
     source_sql: str,
     source_params: list[object],
     counts: list[tuple[str, list[object]]],
-) -> tuple[int, ...]:
-    params = [p for _, leaf_params in counts for p in leaf_params]
-    sql = f"select {', '.join(sql for sql, _ in counts)} from {source_sql}"
-    row = con.execute(sql, params + source_params).fetchone()
-    assert row is not None
-    return tuple(row)
+) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(counts), _COUNTS_PER_QUERY):
+        chunk = counts[start : start + _COUNTS_PER_QUERY]
+        params = [p for _, leaf_params in chunk for p in leaf_params]
+        sql = f"select {', '.join(sql for sql, _ in chunk)} from {source_sql}"
+        row = con.execute(sql, params + source_params).fetchone()
+        assert row is not None
+        found += row
+    return found
 
 
 def _scan_relation(
@@ -415,10 +426,21 @@ def scan_duckdb(
 ) -> list[Finding]:
     """Scan every text column of every table and view of an attached database.
 
-    `schemas` limits the scan to those schemas; every one is scanned otherwise.
+    `schemas` limits the scan to those schemas; every one is scanned otherwise. A database
+    or schema that is not there is an error, so a misspelt name never passes as clean.
     """
     allow = list(allow)
+    present = {
+        schema
+        for (schema,) in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = ?", [database_alias]
+        ).fetchall()
+    }
+    if not present:
+        raise ValueError(f"no database {database_alias!r} is attached to scan")
     wanted = None if schemas is None else set(schemas)
+    if wanted is not None and wanted - present:
+        raise ValueError(f"no schema {sorted(wanted - present)} in {database_alias!r} to scan")
     relations = con.execute(
         "select schema_name, table_name from duckdb_tables() "
         "where database_name = ? and not internal "
