@@ -175,7 +175,9 @@ def _print_load(report) -> None:
         for line in describe(drop.critical):
             console.print(f"  {line}")
     if report.data_docs:
-        console.print(f"Great Expectations Data Docs: {report.data_docs}")
+        console.print(
+            f"Great Expectations Data Docs, one site per council: {report.data_docs}/<ONS code>/"
+        )
 
 
 def describe(failures) -> list[str]:

@@ -34,6 +34,7 @@ SUPERSEDED = "superseded"
 QUARANTINED = "quarantined"
 
 CHUNK_ROWS = 250_000
+DOCS_PENDING = "data_docs_pending"
 BUFFER_ROWS = 200_000  # parsed CIN and Annex A rows held in Python before going to DuckDB
 # Header first: episodes are checked against the Header of their own drop.
 KIND_ORDER = ("header", "episodes")
@@ -633,6 +634,7 @@ def _load_in(
     Nothing before the transaction changes the warehouse, so a file the reader chokes on
     costs that file alone, and a crash at any point leaves no trace.
     """
+    publish_docs(home, con)
     files_seen, new, fresh_stats = scan(home, con, work, progress)
     report = LoadReport(load_id, files_seen, new)
     known = {
@@ -679,15 +681,14 @@ def _load_in(
 
     readable = _read_all(con, candidates, current, work, progress)
     _refuse_ambiguous(readable)
-    readable = [d for d in readable if not d.critical]
-    flat = [d for d in readable if d.file_format == "csv"]
-    nested = [d for d in readable if d.file_format != "csv"]
+    flat = [d for d in readable if d.file_format == "csv" and not d.critical]
+    nested = [d for d in readable if d.file_format != "csv" and not d.critical]
     kinds = read_batches(con, flat) if flat else set()
-    readable = [d for d in readable if not d.critical]
-    validator = Validator(home.data_docs if data_docs else None) if readable else None
-    if kinds:
+    flat = [d for d in flat if not d.critical]
+    validator = Validator() if flat or nested else None
+    if kinds and flat:
         assert validator is not None
-        _validate_flat(con, validator, [d for d in readable if d in flat], kinds, progress)
+        _validate_flat(con, validator, flat, kinds, progress)
     if nested:
         assert validator is not None
         _validate_nested(con, validator, nested, progress)
@@ -695,6 +696,13 @@ def _load_in(
     for drop in readable:
         drop.status = QUARANTINED if drop.critical else LOADED
     _forget_values(new)
+    if validator is not None and data_docs:
+        # Written before the commit, published after it: a run killed in between leaves
+        # them for the next run to publish (`publish_docs`).
+        validator.build_docs(
+            home.build / DOCS_PENDING / load_id,
+            {d.rel: (d.la_code or "", d.status == LOADED) for d in readable},
+        )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("begin transaction")
     try:
@@ -735,9 +743,9 @@ def _load_in(
     except BaseException:
         con.execute("rollback")
         raise
-    if validator is not None:
-        crash_point("data_docs")
-        report.data_docs = validator.build_docs()
+    crash_point("data_docs")
+    if publish_docs(home, con):
+        report.data_docs = home.data_docs
     # Statuses after supersession, for the report.
     ids = [d.file_id for d in new] + restored
     statuses = dict(
@@ -749,6 +757,38 @@ def _load_in(
     for drop in new:
         drop.status = statuses.get(drop.file_id, drop.status)
     return report
+
+
+def publish_docs(home: warehouse.Home, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Move the Data Docs of committed loads into published/data_docs/<ONS code>/.
+
+    Docs of a load that never committed are dropped. Returns the councils published.
+    """
+    pending = home.build / DOCS_PENDING
+    if not pending.exists():
+        return []
+    committed = {load_id for (load_id,) in con.sql("select load_id from raw.load_runs").fetchall()}
+    published = []
+    for run in sorted(pending.iterdir()):
+        if run.name in committed:
+            home.data_docs.mkdir(parents=True, exist_ok=True)
+            for legacy in ("index.html", "validations", "expectations", "static"):
+                old = home.data_docs / legacy  # one site for every council, before per council
+                if old.is_dir():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink(missing_ok=True)
+            for site in sorted(run.iterdir()):
+                target = home.data_docs / site.name
+                old = home.data_docs / f"{site.name}.old"
+                shutil.rmtree(old, ignore_errors=True)
+                if target.exists():
+                    os.replace(target, old)
+                os.replace(site, target)
+                shutil.rmtree(old, ignore_errors=True)
+                published.append(site.name)
+        shutil.rmtree(run, ignore_errors=True)
+    return published
 
 
 def _read_all(

@@ -19,6 +19,7 @@ from csc import costs_rules
 from csc import rules as rulebook
 
 FAR_FUTURE = "2200-01-01"
+WARNING_SEVERITY = "warning"
 INDEX_COLUMNS = ["_file", "_row"]
 
 
@@ -161,32 +162,86 @@ def _failures(
     return out
 
 
+HIDDEN = "(not shown)"
+PARTIAL = 20  # how many failing rows Great Expectations' pages list per expectation
+
+
+def _context(gx, data_docs: Path | None):  # noqa: ANN001, ANN202 - great_expectations types
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if data_docs is not None:
+        context.add_data_docs_site(
+            site_name="council_checks",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(data_docs),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _council_result(item, files: set[str], shown: set[str], warning: bool) -> None:  # noqa: ANN001
+    """Narrow one expectation's result to one council's files, in place.
+
+    Failing values stay only for files in `shown` (loaded, so pseudonymised and passed
+    every critical check) and only for warning rules; elsewhere the rows are listed with
+    every value replaced.
+    """
+    result = item.result or {}
+    index = result.get("unexpected_index_list") or []
+    values = result.get("unexpected_list") or []
+    aligned = len(values) == len(index)
+    kept_index, kept_values = [], []
+    for position, entry in enumerate(index):
+        file = entry.get("_file") if isinstance(entry, dict) else None
+        if file not in files:
+            continue
+        visible = warning and file in shown
+        kept_index.append(
+            {k: (v if visible or k in INDEX_COLUMNS else HIDDEN) for k, v in entry.items()}
+        )
+        if aligned:
+            kept_values.append(values[position] if visible else HIDDEN)
+    total = result.get("element_count") or 0
+    result.update(
+        unexpected_index_list=kept_index,
+        partial_unexpected_index_list=kept_index[:PARTIAL],
+        unexpected_list=kept_values,
+        partial_unexpected_list=kept_values[:PARTIAL],
+        partial_unexpected_counts=[
+            {"value": value, "count": count}
+            for value, count in Counter(map(str, kept_values[:PARTIAL])).most_common()
+        ],
+        unexpected_count=len(kept_index),
+        unexpected_percent=100 * len(kept_index) / total if total else 0.0,
+    )
+    for key in ("unexpected_percent_total", "unexpected_percent_nonmissing"):
+        if key in result:
+            result[key] = result["unexpected_percent"]
+    if "observed_value" in result and not warning:
+        result["observed_value"] = HIDDEN
+    item.success = not kept_index and item.exception_info.get("raised_exception") is not True
+
+
 class Validator:
     """One ephemeral Great Expectations context for a load run."""
 
-    def __init__(self, data_docs: Path | None = None) -> None:
+    def __init__(self) -> None:
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self._gx = gx
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.data_docs = data_docs
-        if data_docs is not None:
-            self.context.add_data_docs_site(
-                site_name="council_checks",
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(data_docs),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
+        self.context = _context(gx, None)
         self.validated = 0
         self._runs: Counter[str] = Counter()
+        self._councils: dict[str, set[str]] = {}  # suite run -> councils in its frame
+        self._severity: dict[str, str] = {}
 
     def validate(self, kind: str, frame: pd.DataFrame) -> list[Failure]:
         """Run a CSV layout's suites (an SSDA903 table, or placement costs) over every new
@@ -239,6 +294,9 @@ class Validator:
             gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
         self.validated += 1
+        # A file's path in drops/ starts with its council's folder.
+        self._councils[name] = {str(f).split("/", 1)[0] for f in frame["_file"].unique()}
+        self._severity.update({rule.id: rule.severity for rule in rules})
         result = definition.run(
             batch_parameters={"dataframe": frame},
             result_format={
@@ -252,8 +310,37 @@ class Validator:
         self.context.data_sources.delete(source.name)
         return result
 
-    def build_docs(self) -> Path | None:
-        if self.data_docs is None or not self.validated:
-            return None
-        self.context.build_data_docs()
-        return self.data_docs / "index.html"
+    def build_docs(self, dest: Path, files: dict[str, tuple[str, bool]]) -> list[Path]:
+        """Data Docs for each council under `dest/<ONS code>/`, from its own files only.
+
+        `files` maps every checked file to its council and whether it loaded. A council's
+        site lists the suites run on its files, each narrowed to its rows; failing values
+        are shown only for warning rules on files that loaded.
+        """
+        import copy
+
+        if not self.validated:
+            return []
+        store = self.context.validation_results_store
+        stored = [(key, store.get(key)) for key in store.list_keys()]
+        by_council: dict[str, set[str]] = defaultdict(set)
+        for file, (council, _loaded) in files.items():
+            by_council[council].add(file)
+        shown = {file for file, (_council, loaded) in files.items() if loaded}
+        written = []
+        for council, council_files in sorted(by_council.items()):
+            context = _context(self._gx, dest / council)
+            target = context.validation_results_store
+            for key, result in stored:
+                if council not in self._councils.get(key.expectation_suite_identifier.name, ()):
+                    continue
+                mine = copy.deepcopy(result)
+                for item in mine.results:
+                    rule = item.expectation_config.meta.get("rule")
+                    warning = self._severity.get(rule) == WARNING_SEVERITY
+                    _council_result(item, council_files, shown, warning)
+                mine.success = all(item.success for item in mine.results)
+                target.set(key, mine)
+            context.build_data_docs()
+            written.append(dest / council / "index.html")
+        return written

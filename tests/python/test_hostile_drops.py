@@ -316,3 +316,30 @@ def test_putting_back_the_original_bytes_makes_them_current(region):
     region.drop("Episodes again.csv", original.replace(",C2,", ",C1,"))
     region.load()
     assert region.query(current) == [("C1",)]
+
+
+def test_data_docs_are_per_council_and_show_no_value_of_a_refused_file(region):
+    region.drop("Header.csv", header_text())
+    # A warning a council should see with its value: an ethnicity code that does not exist.
+    region.drop("Header.csv", header_text().replace("WBRI", "ZZZZ"), reference_date="2024-01-31")
+    rows = header_text().splitlines()
+    rows.append(RAW_LINE)
+    region.drop("Header.csv", "\n".join(rows) + "\n", reference_date="2024-02-29")
+    region.drop("Header.csv", header_text(), council=OTHER_COUNCIL)
+    from csc.load import load
+
+    report = load(region.home)
+    assert report.data_docs == region.home.data_docs
+    sites = sorted(p.name for p in region.home.data_docs.iterdir())
+    assert sites == sorted([COUNCIL, OTHER_COUNCIL])
+    mine = "\n".join(
+        p.read_text(errors="replace") for p in (region.home.data_docs / COUNCIL).rglob("*.html")
+    )
+    theirs = "\n".join(
+        p.read_text(errors="replace")
+        for p in (region.home.data_docs / OTHER_COUNCIL).rglob("*.html")
+    )
+    assert "ZZZZ" in mine  # a warning on a loaded file keeps its value
+    assert COUNCIL not in theirs and "ZZZZ" not in theirs
+    for value in PLANTED:
+        assert value not in mine and value not in theirs
