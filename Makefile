@@ -44,6 +44,7 @@ $(STAMP): requirements.lock pyproject.toml
 lint: setup
 	$(BIN)/ruff check src tests/python scripts
 	$(BIN)/ruff format --check src tests/python scripts
+	$(BIN)/bandit -q -c pyproject.toml -r src
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 pytest: setup browser

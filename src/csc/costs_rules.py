@@ -198,4 +198,4 @@ def prepare_sql(batch: str, header: HeaderMatch) -> str:
             order by p."COST_START__date", p._row
         )
         order by p._file, p._row
-    """
+    """  # nosec B608 # this module's constants and the loader's table names, none from a file

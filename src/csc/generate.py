@@ -231,6 +231,11 @@ UASC_TREND = {
 # --------------------------------------------------------------------------- draws and dates
 
 
+def seeded(seed: int | str) -> random.Random:
+    """The draws of one stream of synthetic data: the same seed gives the same data."""
+    return random.Random(seed)  # nosec B311 # repeatable synthetic data, never a secret or token
+
+
 def _between(rng: random.Random, low: int, high: int) -> int:
     """A whole number from low to high inclusive (a faster `randint`)."""
     return low + int(rng.random() * (high - low + 1))
@@ -461,7 +466,7 @@ Tables = dict[str, list[list[str]]]
 def _districts(council: reference.Council) -> tuple[str, ...]:
     area = council.postcode_area
     low, high = POSTCODE_DISTRICTS.get(area, (1, 20))
-    geo = random.Random(f"districts:{council.ons_code}")
+    geo = seeded(f"districts:{council.ons_code}")
     numbers = list(range(low, high + 1))
     geo.shuffle(numbers)
     share = max(4, min(len(numbers), 3 + len(numbers) // 3))
@@ -672,7 +677,8 @@ def _plan_home(rng: random.Random, start: date, age: float) -> Plan:
 
 def _plan_adopt(rng: random.Random, start: date, age: float, b18: date) -> Plan:
     legal, final = _court_path(rng, start, order=True, s20_share=0.15)
-    assert final is not None
+    if final is None:
+        raise RuntimeError("a court path with an order always reaches a final hearing")
     legal.append((final, "E1"))
     decision = final - days(_between(rng, 30, 120))
     if decision <= legal[-2][0]:
@@ -1270,7 +1276,7 @@ def _care_child(
         period = _period_from_plan(plan, cin, home)
         detail_seed = rng.getrandbits(64)
         if period.end >= window:
-            detail_period(random.Random(detail_seed), ctx, child, period, plan)
+            detail_period(seeded(detail_seed), ctx, child, period, plan)
         child.periods.append(period)
         t = _reentry(rng, child, period)
         if rng.random() < 0.3:
@@ -1347,7 +1353,7 @@ def _finish_child(child: Child) -> None:
     if child.care_leaver:
         child.leaver_birthdays = tuple(add_years(child.dob, n) for n in range(17, 22))
     if child.sex == "2":
-        child.mc_dob = _motherhood(random.Random(child.seed), child)
+        child.mc_dob = _motherhood(seeded(child.seed), child)
 
 
 def _is_care_leaver(child: Child) -> bool:
@@ -1387,7 +1393,7 @@ def simulate_council(
     history up to a date does not depend on how far past it the simulation runs.
     """
     stream = f"{seed}:{ons_code}"
-    ctx = council_context(ons_code, random.Random(stream), scale)
+    ctx = council_context(ons_code, seeded(stream), scale)
     rates = (
         ("care", STARTS_PER_10K * ctx.factor / _regional_mean_factor(), _start_trend),
         ("uasc", UASC_STARTS_PER_10K * uasc_factor(ons_code), _uasc_trend),
@@ -1396,14 +1402,14 @@ def simulate_council(
     starts = [
         (day, kind)
         for kind, rate, trend in rates
-        for day in _arrivals(random.Random(f"{stream}:{kind}"), ctx, start, horizon, rate, trend)
+        for day in _arrivals(seeded(f"{stream}:{kind}"), ctx, start, horizon, rate, trend)
     ]
     starts.sort(key=lambda item: item[0])
-    rng = random.Random(f"{stream}:children")
+    rng = seeded(f"{stream}:children")
     ids = _case_ids(rng, ons_code)
     children = []
     for day, kind in starts:
-        child_rng = random.Random(rng.getrandbits(64))
+        child_rng = seeded(rng.getrandbits(64))
         if kind == "short":
             child = _short_break_child(child_rng, ctx, next(ids), day, horizon, window)
         else:
@@ -1477,7 +1483,7 @@ def _episode_row(child: Child, period: Period, ep: Episode, view: View) -> list[
 
 
 def _child_rng(child: Child, year_ending: int, salt: int) -> random.Random:
-    return random.Random(child.seed * 1000 + year_ending * 10 + salt)
+    return seeded(child.seed * 1000 + year_ending * 10 + salt)
 
 
 def _oc2_row(child: Child, view: View) -> list[str]:
@@ -1916,7 +1922,7 @@ def _write_csv_returns(
         tables = render_view(children, view)
         cost_rows = costs.rows(view)
         if errors:
-            rng = random.Random(f"{seed}:{ons_code}:errors:{view.reference_date.isoformat()}")
+            rng = seeded(f"{seed}:{ons_code}:errors:{view.reference_date.isoformat()}")
             defects = inject_defects(rng, ons_code, tables, view)
             gone = [d.child for d in defects if d.rule == RULE_CHILD_NOT_IN_HEADER]
             defects += generate_costs.inject_defects(

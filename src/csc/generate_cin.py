@@ -45,6 +45,7 @@ from csc.generate import (
     _unit,
     _w,
     add_years,
+    seeded,
 )
 
 CIN_FILE = "cin_census.xml"
@@ -385,7 +386,7 @@ class CouncilSim:
         self.ons_code = ons_code
         self.stream = f"{seed}:{ons_code}:cin"
         self.cal = calendar()
-        self.ctx = generate.council_context(ons_code, random.Random(f"{seed}:{ons_code}"), scale)
+        self.ctx = generate.council_context(ons_code, seeded(f"{seed}:{ons_code}"), scale)
         self.start, self.horizon, self.window = start, horizon, window
         self.horizon_day = horizon.toordinal()
         relative = generate.council_factor(ons_code) / generate._regional_mean_factor()
@@ -393,7 +394,7 @@ class CouncilSim:
         self.late_assessment = LATE_ASSESSMENT_SHARE * (0.6 + 0.8 * _unit(f"cin-late:{ons_code}"))
         self.late_icpc = LATE_ICPC_SHARE * (0.7 + 0.6 * _unit(f"icpc-late:{ons_code}"))
         self.people: list[Person] = []
-        rng = random.Random(f"{self.stream}:workers")
+        rng = seeded(f"{self.stream}:workers")
         yearly = 520 * generate.population_at(ons_code, 2021) / 10_000 * scale
         taken = set(self.ctx.workers)
         extra = [f"SW{n}" for n in rng.sample(range(10000, 999999), max(8, int(yearly / 35)))]
@@ -654,7 +655,7 @@ class CouncilSim:
     # ----------------------------------------------------------------- children in care
 
     def _care_child(self, care: CareChild) -> None:
-        rng = random.Random(care.seed * 1000 + 7)
+        rng = seeded(care.seed * 1000 + 7)
         person = self._person(care.dob, care.sex, care.ethnic, care.upn)
         person.child_id = care.child_id
         person.looked_after = True
@@ -815,17 +816,17 @@ class CouncilSim:
     # ----------------------------------------------------------------- the council
 
     def _arrivals(self, stream: str, per_10k: float, first: date) -> list[int]:
-        rng = random.Random(f"{self.stream}:{stream}")
+        rng = seeded(f"{self.stream}:{stream}")
         days = generate._arrivals(rng, self.ctx, first, self.horizon, per_10k, _referral_trend)
         return [d.toordinal() for d in days]
 
     def run(self, care: Sequence[CareChild]) -> list[Person]:
         for child in care:
             self._care_child(child)
-        rng = random.Random(f"{self.stream}:children")
+        rng = seeded(f"{self.stream}:children")
         for day in self._arrivals("referrals", NEW_CHILD_REFERRALS_PER_10K * self.vary, self.start):
             self._new_child(rng, day)
-        rng = random.Random(f"{self.stream}:contacts")
+        rng = seeded(f"{self.stream}:contacts")
         for day in self._arrivals("contacts", CONTACT_ONLY_PER_10K * self.vary, self.window):
             self._contact_only(rng, day)
         people = [p for p in self.people if p.referrals or p.contacts or p.early_help]
@@ -841,7 +842,7 @@ class CouncilSim:
         low = 10 ** (width - 1)
         free = 9 * low - len(taken)
         step = max(1, min(25, int(2 * 0.8 * free / max(1, len(people))) - 1))
-        rng = random.Random(f"{self.stream}:ids")
+        rng = seeded(f"{self.stream}:ids")
         value = low + _between(rng, 0, 500)
         people.sort(key=lambda p: (p.first, p.number))
         for person in people:
@@ -1036,7 +1037,7 @@ class Extract:
 
 
 def extract_details(seed: int, ons_code: str, view: View) -> Extract:
-    rng = random.Random(f"{seed}:{ons_code}:cin:extract:{view.reference_date.isoformat()}")
+    rng = seeded(f"{seed}:{ons_code}:cin:extract:{view.reference_date.isoformat()}")
     software = SOFTWARE[int(_unit(f"cin-software:{ons_code}") * len(SOFTWARE))]
     after = _between(rng, 30, 75) if view.full_year else _between(rng, 1, 6)
     day = view.reference_date + timedelta(days=after)
@@ -1218,7 +1219,7 @@ def _styled(name: str, case: str, spaced: bool) -> str:
 def annex_a_headers(ons_code: str) -> dict[int, tuple[str, ...]]:
     """Each list's header row as this council's system spells it (fixed per council)."""
     standard = _unit(f"annex-a-style:{ons_code}") < 0.35
-    rng = random.Random(f"annex-a-style:{ons_code}")
+    rng = seeded(f"annex-a-style:{ons_code}")
     case = "as is" if standard else _choice(rng, CASE_STYLES)
     spacing = 0.0 if standard else _choice(rng, (0.0, 0.0, 0.3))
     changed = False
@@ -1601,7 +1602,7 @@ def _write_council(
     headers = annex_a_headers(ons_code)
     by_year = _people_by_year(people, horizon)
     events = AnnexEvents(people)
-    plan = defect_plan(random.Random(f"{seed}:{ons_code}:cin:errors"), len(views))
+    plan = defect_plan(seeded(f"{seed}:{ons_code}:cin:errors"), len(views))
     written: list[Path] = []
     injected: list[InjectedError] = []
     for view, rules in zip(views, plan, strict=True):
@@ -1610,7 +1611,7 @@ def _write_council(
         in_year = by_year.get(view.year_ending, [])
         patches: dict[str, list[Referral]] = {}
         if errors and rules:
-            rng = random.Random(f"{seed}:{ons_code}:cin:errors:{view.reference_date.isoformat()}")
+            rng = seeded(f"{seed}:{ons_code}:cin:errors:{view.reference_date.isoformat()}")
             shown = [p for p in in_year if shown_referrals(p.referrals, view)]
             injector = CinInjector(rng, view, shown)
             for rule in rules:

@@ -46,6 +46,7 @@ from csc.generate import (
     _w,
     days,
     fmt,
+    seeded,
 )
 
 COSTS_FILE = "placement_costs.csv"
@@ -178,7 +179,7 @@ def placement_lines(child: Child, began: Episode, stop: date) -> list[CostLine]:
     band = band_for(began.place, began.provider)
     if band is None:
         return []
-    rng = random.Random((child.seed << 24) + began.decom.toordinal())
+    rng = seeded((child.seed << 24) + began.decom.toordinal())
     if band.charged < 1 and rng.random() >= band.charged:
         return []
     cost = _weekly_cost(rng, band, began.place, began.provider, began.decom)
@@ -376,7 +377,7 @@ RULE_CHILD_NOT_IN_HEADER = "costs.child_not_in_header"
 
 def defect_plan(seed: int, ons_code: str, views: Sequence[View]) -> dict[date, list[str]]:
     """Which defects go into which return: each once, in a return of its own drawing."""
-    rng = random.Random(f"{seed}:{ons_code}:costs-errors")
+    rng = seeded(f"{seed}:{ons_code}:costs-errors")
     plan: dict[date, list[str]] = {v.reference_date: [] for v in views}
     for _, method in DEFECTS:
         plan[_choice(rng, views).reference_date].append(method)
@@ -407,7 +408,7 @@ def inject_defects(
         )
     if not methods:
         return out
-    rng = random.Random(f"{seed}:{ons_code}:costs-errors:{view.reference_date.isoformat()}")
+    rng = seeded(f"{seed}:{ons_code}:costs-errors:{view.reference_date.isoformat()}")
     injector = Injector(rng, rows, view)
     injector.used |= gone
     for method in methods:
