@@ -122,15 +122,20 @@ def dbt_build(home: Home) -> BuildOutcome:
         )
     dbt_docs(home)
     outcome = BuildOutcome(regional_passed=not failed, failed=failed)
+    record_passed(home, outcome)
+    return outcome
+
+
+def record_passed(home: Home, outcome: BuildOutcome) -> None:
+    """Record that the warehouse, as it is now, is what a passing build left."""
     record = {
         "warehouse": _fingerprint(home.warehouse),
         "regional_passed": outcome.regional_passed,
-        "failed": failed,
+        "failed": outcome.failed,
     }
     part = passed_file(home).with_suffix(".part")
     part.write_text(json.dumps(record), encoding="utf-8")
     os.replace(part, passed_file(home))
-    return outcome
 
 
 def last_good_build(home: Home) -> BuildOutcome | None:

@@ -290,7 +290,14 @@ def _write_report(home: Home) -> Path:
             f"[yellow]no regional file at {pack.regional_file(home)}[/yellow]: "
             "the pack's pages say there are no figures yet"
         )
-    return pack.write_report(home)
+    from csc import gate
+
+    try:
+        return pack.write_report(home)
+    except gate.GateClosed as exc:
+        raise click.ClickException(
+            f"the benchmark pack was not written (the previous one stays): {exc}"
+        ) from exc
 
 
 @main.command()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from csc import reference
+from csc import gate, reference
 from csc.build import DOCS_TARGET, last_good_build
 from csc.crash import crash_point
 from csc.warehouse import Home
@@ -148,6 +148,10 @@ def check_shareable(con: duckdb.DuckDBPyConnection, schema: str = REGIONAL_SCHEM
                     problems.append(f"{schema}.{name}.{column} holds {found} token-like values")
     if problems:
         raise UnsafeToPublish("not published to published/regional/: " + "; ".join(problems))
+    try:
+        gate.check(gate.scan_duckdb(con, "private", [schema], allow=gate.REGIONAL_ALLOW))
+    except gate.GateClosed as exc:
+        raise UnsafeToPublish(f"not published to published/regional/: {exc}") from exc
 
 
 def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
@@ -169,6 +173,13 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
             [str(staging / "parquet" / f"{name}.parquet")],
         )
     con.execute("detach shared")
+    try:
+        gate.check(
+            gate.scan_parquet(sorted((staging / "parquet").glob("*.parquet")), gate.REGIONAL_ALLOW)
+        )
+    except gate.GateClosed as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UnsafeToPublish(f"not published to published/regional/: {exc}") from exc
     for path in staging.rglob("*.*"):
         _readonly(path)
     old = home.published / "regional.old"
@@ -213,6 +224,7 @@ def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Pa
             )
         con.execute("detach shared")
         _readonly(part)
+        crash_point("publish")  # a council's file written, not yet in place
         os.replace(part, target)
         out[council] = target
     return out
@@ -239,7 +251,6 @@ def publish(home: Home) -> Published:
     try:
         con.execute("attach ? as private (read_only)", [str(home.warehouse)])
         published = Published(hub=publish_hub(con, home))
-        crash_point("publish")
         published.councils = publish_councils(con, home)
         if not build.regional_passed:
             published.regional_held = (

@@ -33,7 +33,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from csc import report_charts, report_pages
+from csc import gate, report_charts, report_pages
 from csc.report_format import LEGEND_SYMBOLS, SYMBOLS, short_date
 from csc.report_pages import REGION_NAME, Pack, Row, by
 from csc.warehouse import Home
@@ -162,6 +162,14 @@ def write_report(home: Home) -> Path:
     for name, (template, context) in pages.items():
         html = env.get_template(template).render(**common, **context, page=name)
         (part / name).write_text(html, encoding="utf-8")
+    # The publication gate: nothing shaped like an identifier leaves in a page; the
+    # previous pack stays when something does.
+    findings = gate.scan_text_files(
+        sorted(part.iterdir()), gate.PACK_ALLOW, trusted_scripts=[report_charts.vega_bundle()]
+    )
+    if findings:
+        shutil.rmtree(part, ignore_errors=True)
+        gate.check(findings)
     # Swap the whole folder in, so a reader never sees half of one pack and half of another.
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
