@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import subprocess  # nosec B404 # runs dbt with our own interpreter
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +66,7 @@ def _run_dbt(home: Home, *command: str, target: str = BUILD_TARGET) -> int:
         [sys.executable, "-c", launcher, *dbt_args(home, *command, target=target)],
         env=env,
         check=False,
-    )
+    )  # nosec B603 # fixed arguments, no shell
     return done.returncode
 
 
