@@ -1,16 +1,27 @@
 {#- Disclosure control for everything shared beyond a council: the one rule.
 
-    A count of 1 to threshold - 1 children (1-9 by default; var disclosure_threshold) is
-    hidden (primary suppression). Where a group of cells adds up to a published total
-    (the councils of the region for one indicator and year, say) and exactly one cell of
-    the group is hidden, that cell could be recovered by subtracting the others from the
-    total, so the smallest other cell is hidden too (secondary suppression): the smallest
-    count at or above the threshold, or else the smallest zero. `hidden_already` carries
-    cells hidden by an earlier pass (another grouping of the same cells), so a table
-    summed two ways is protected by applying the macro once per grouping.
+    Cells shared beyond a council come in groups that add up to a published total: the
+    councils of one indicator and year make the region's value; the councils and the
+    region's row of one placement group or pathway move; the placement groups of one
+    council and its spend in the year. Within each group the hidden cells, counting the
+    total among them when it is hidden, must never be exactly one: a single hidden cell
+    could be recovered by subtracting the shown cells from the shown total.
 
-    Returns a boolean expression, never null (true = hide the cell). It uses window
-    functions, so it belongs in a select list, one pass per CTE. -#}
+    suppress_small_counts hides a count of 1 to threshold - 1 children (1-9 by default;
+    var disclosure_threshold: primary suppression), and in a group with exactly one hidden
+    cell the smallest other cell (secondary suppression): the smallest count at or above
+    the threshold, or else the smallest zero. When the total is itself a row of the group
+    (a region's row), it takes its turn as that other cell, so a council alone in a group
+    is hidden with the region's row: the whole group. `hidden_already` carries cells hidden
+    by an earlier pass (another grouping of the same cells), so a table summed two ways is
+    protected by applying the macro once per grouping.
+
+    When a group has no other cell to hide (one council in the group, the other councils
+    missing or sending nothing), its one hidden cell stays alone: lone_hidden_cell marks
+    every row of such a group, and the model hides the group's total instead.
+
+    Both return boolean expressions, never null (true = hide), made of window functions:
+    they belong in a select list, one pass per CTE. -#}
 {% macro suppress_small_counts(count, within, tiebreak, hidden_already='false', threshold=none) -%}
     {%- set threshold = threshold or var('disclosure_threshold') -%}
     {%- set hidden -%}
@@ -39,6 +50,12 @@
     )
 {%- endmacro %}
 
+{#- True on every row of a group holding exactly one hidden cell: secondary suppression
+    found no other cell to hide, so the group's total must be hidden. -#}
+{% macro lone_hidden_cell(hidden, within) -%}
+    (sum(case when {{ hidden }} then 1 else 0 end) over (partition by {{ within | join(', ') }}) = 1)
+{%- endmacro %}
+
 {#- The number as published: null where the cell is hidden. -#}
 {% macro published_number(value, hidden) -%}
     case when {{ hidden }} then null else {{ value }} end
@@ -59,12 +76,14 @@
     <column>_symbol beside it) a shown count is 0 or at least the threshold; within each
     grouping in `within` (cells summing to a published total; `partition_where` limits
     which rows belong to the groups) no group has exactly one hidden cell, unless the
-    group's total is hidden too (`total_symbol`, a column carrying the total's symbol on
-    every row of the group); and each
-    column in `derived` (a rate, an average, a share) is hidden wherever a count in its
-    row is hidden. -#}
+    group's total is hidden too. A grouping is a list of columns when its total is a row of
+    the group itself (a region's row), or is published nowhere else; or a mapping
+    {columns: [...], total_symbol: column} when the total is published beside the cells,
+    the column carrying the total's symbol on every row of the group. Each column in
+    `derived` (a rate, an average, a share) is hidden wherever a count in its row is
+    hidden. -#}
 {% test disclosure_controlled(
-    model, counts, within=[], derived=[], partition_where='true', total_symbol=none, threshold=none
+    model, counts, within=[], derived=[], partition_where='true', threshold=none
 ) %}
     {%- set threshold = threshold or var('disclosure_threshold') -%}
     with
@@ -89,14 +108,16 @@
             from cells
             where {{ count }}_symbol is null and {{ count }} >= 1 and {{ count }} < {{ threshold }}
             {% for grouping in within %}
+                {%- set columns = grouping['columns'] if grouping is mapping else grouping -%}
+                {%- set total_symbol = grouping.get('total_symbol') if grouping is mapping else none %}
                 union all
                 select
                     'one hidden cell in a group with a published total' as failure,
                     '{{ count }}' as column_name,
-                    {{ grouping | join(" || '/' || ") }} as detail
+                    {{ columns | join(" || '/' || ") }} as detail
                 from cells
                 where {{ partition_where }}
-                group by {{ grouping | join(', ') }}
+                group by {{ columns | join(', ') }}
                 having
                     sum(case when {{ count }}_symbol = 'c' then 1 else 0 end) = 1
                     {% if total_symbol %}

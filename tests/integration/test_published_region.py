@@ -171,8 +171,8 @@ def test_disclosure_test_catches_a_planted_small_number(home, tmp_path):
 
 
 def test_disclosure_test_catches_a_cell_recoverable_from_the_total(home, tmp_path):
-    # Show the secondary cell of a group with two hidden: the one left hidden could then be
-    # worked out from the region's total.
+    # Show the secondary cell of a group with two hidden and the region's total shown: the
+    # one left hidden could then be worked out from the total.
     plant = """
         update regional.benchmark_indicators as b
         set numerator = 25, numerator_symbol = null
@@ -180,7 +180,9 @@ def test_disclosure_test_catches_a_cell_recoverable_from_the_total(home, tmp_pat
             select max(benchmark_indicator_id) from regional.benchmark_indicators
             where numerator_symbol = 'c' and (indicator, collection_year) in (
                 select indicator, collection_year from regional.benchmark_indicators
-                group by all having count(*) filter (where numerator_symbol = 'c') = 2
+                group by all
+                having count(*) filter (where numerator_symbol = 'c') = 2
+                    and count(*) filter (where region_value_symbol = 'c') = 0
             )
         )
     """

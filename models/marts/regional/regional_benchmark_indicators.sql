@@ -1,9 +1,10 @@
 {{ config(alias='benchmark_indicators') }}
 -- benchmark_indicators as it may be shared beyond the region's hub: every count of 1-9
 -- children hidden (macros/disclosure_control.sql), with secondary suppression across the
--- councils of an indicator and year (their sum is the region's published total), and
--- every value, rank and comparison worked out again from shown values only, so nothing
--- published can be combined to recover a hidden number.
+-- councils of an indicator and year (their sum is the region's published total, hidden
+-- instead where a hidden council has no other to hide with it), and every value, rank and
+-- comparison worked out again from shown values only, so nothing published can be
+-- combined to recover a hidden number.
 
 with
 
@@ -19,10 +20,14 @@ shared_placement_costs as (
     select * from {{ ref('regional_placement_costs') }}
 ),
 
--- An average weekly cost is pounds over weeks, neither of them children: it is hidden
--- with the children of its placement group, as the shared placement costs hide them.
-cost_groups_hidden as (
+-- What the shared placement costs hide goes with the indicators made of the same pounds
+-- and weeks (neither of them children): an average weekly cost with its placement group,
+-- the share of fostering weeks in house with either fostering group, and spend per child
+-- looked after (its numerator) with the area's spend over every group. The region's rows
+-- there decide the region's value here.
+cost_cells_hidden as (
     select
+        area_type,
         la_code,
         collection_year,
         case placement_group
@@ -30,24 +35,66 @@ cost_groups_hidden as (
             when 'agency_fostering' then 'average_weekly_cost_fostering_agency'
             when 'childrens_home' then 'average_weekly_cost_childrens_home'
         end as indicator,
-        children_symbol = 'c' as group_hidden
+        children_symbol = 'c' as numerator_hidden,
+        children_symbol = 'c' as denominator_hidden
     from shared_placement_costs
-    where area_type = 'council'
+    union all
+    select
+        area_type,
+        la_code,
+        collection_year,
+        'pct_placement_weeks_in_house_fostering' as indicator,
+        children_symbol = 'c' as numerator_hidden,
+        children_symbol = 'c' as denominator_hidden
+    from shared_placement_costs
+    where placement_group in ('in_house_fostering', 'agency_fostering')
+    union all
+    select
+        area_type,
+        la_code,
+        collection_year,
+        'spend_per_cla' as indicator,
+        area_spend_symbol = 'c' as numerator_hidden,
+        false as denominator_hidden
+    from shared_placement_costs
 ),
 
-with_groups as (
+cost_hidden as (
+    select
+        area_type,
+        la_code,
+        collection_year,
+        indicator,
+        max(case when numerator_hidden then 1 else 0 end) = 1 as numerator_hidden,
+        max(case when denominator_hidden then 1 else 0 end) = 1 as denominator_hidden
+    from cost_cells_hidden
+    where indicator is not null
+    group by area_type, la_code, collection_year, indicator
+),
+
+with_costs_hidden as (
     select
         benchmarks.*,
-        coalesce(cost_groups_hidden.group_hidden, false) as group_hidden
+        coalesce(council_costs.numerator_hidden, false) as numerator_hidden_already,
+        coalesce(council_costs.denominator_hidden, false) as denominator_hidden_already,
+        coalesce(region_costs.numerator_hidden or region_costs.denominator_hidden, false)
+            as region_hidden_already
     from benchmarks
-    left join cost_groups_hidden
+    left join cost_hidden as council_costs
         on
-            benchmarks.la_code = cost_groups_hidden.la_code
-            and benchmarks.collection_year = cost_groups_hidden.collection_year
-            and benchmarks.indicator = cost_groups_hidden.indicator
+            benchmarks.la_code = council_costs.la_code
+            and benchmarks.collection_year = council_costs.collection_year
+            and benchmarks.indicator = council_costs.indicator
+            and council_costs.area_type = 'council'
+    left join cost_hidden as region_costs
+        on
+            benchmarks.collection_year = region_costs.collection_year
+            and benchmarks.indicator = region_costs.indicator
+            and region_costs.area_type = 'region'
 ),
 
--- money is not a count of children: only its denominator (children) is controlled
+-- money is not a count of children: only its denominator is controlled, and the money
+-- goes with what the shared placement costs hide
 controlled as (
     select
         *,
@@ -55,32 +102,45 @@ controlled as (
             "case when unit = 'gbp' then null else numerator end",
             ['indicator', 'collection_year'],
             'la_code',
-            hidden_already='group_hidden'
+            hidden_already='numerator_hidden_already'
         ) }} as numerator_hidden,
         {{ suppress_small_counts(
-            'denominator', ['indicator', 'collection_year'], 'la_code', hidden_already='group_hidden'
+            'denominator', ['indicator', 'collection_year'], 'la_code', hidden_already='denominator_hidden_already'
         ) }} as denominator_hidden,
         region_numerator >= 1 and region_numerator < {{ var('disclosure_threshold') }} and unit <> 'gbp'
             as region_numerator_hidden,
         region_denominator >= 1 and region_denominator < {{ var('disclosure_threshold') }}
             as region_denominator_hidden
-    from with_groups
+    from with_costs_hidden
+),
+
+-- the region's value is the councils' total: hidden when its own count is small, with the
+-- region's row of the shared placement costs, or where a council's hidden cell found no
+-- other to hide with it (one council in the group, the others missing)
+totals_controlled as (
+    select
+        *,
+        coalesce(region_numerator_hidden, false)
+        or coalesce(region_denominator_hidden, false)
+        or region_hidden_already
+        or {{ lone_hidden_cell('numerator_hidden', ['indicator', 'collection_year']) }}
+        or {{ lone_hidden_cell('denominator_hidden', ['indicator', 'collection_year']) }}
+            as region_value_hidden
+    from controlled
 ),
 
 shown as (
     select
-        controlled.*,
-        controlled.numerator_hidden or controlled.denominator_hidden as value_hidden,
-        coalesce(controlled.region_numerator_hidden, false)
-        or coalesce(controlled.region_denominator_hidden, false) as region_value_hidden,
+        totals_controlled.*,
+        totals_controlled.numerator_hidden or totals_controlled.denominator_hidden as value_hidden,
         {{ published_number(
-            'controlled.value', 'controlled.numerator_hidden or controlled.denominator_hidden'
+            'totals_controlled.value', 'totals_controlled.numerator_hidden or totals_controlled.denominator_hidden'
         ) }} as shown_value,
         case
-            when controlled.polarity = 'lower_is_better' then controlled.value
-            else -controlled.value
+            when totals_controlled.polarity = 'lower_is_better' then totals_controlled.value
+            else -totals_controlled.value
         end as sort_value
-    from controlled
+    from totals_controlled
 ),
 
 ranked as (

@@ -2,8 +2,9 @@
 -- Moves between stages of the pathway (fct_pathway_transitions) as they may be shared:
 -- moves and children of 1-9 hidden, with secondary suppression within each year and move
 -- across the councils and the region's row (their total): one hidden cell in such a group
--- could be recovered by difference, two cannot. Medians and percentages are left out:
--- they are worked out from counts that may be hidden.
+-- could be recovered by difference, two cannot. The region's row is a cell of the group,
+-- so a council alone in a move is hidden with it: the whole group. Medians and percentages
+-- are left out: they are worked out from counts that may be hidden.
 
 with
 

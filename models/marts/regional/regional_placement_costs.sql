@@ -1,10 +1,17 @@
 {{ config(alias='placement_costs') }}
 -- Placement unit costs (rpt_placement_unit_costs, every provider together) as they may be
 -- shared: children of 1-9 hidden, with the weeks, spend and average cost of a hidden
--- group hidden with them. The cells add up two ways: councils (and the region's row)
--- within a placement group, and placement groups within a council, whose total spend is
--- published as a benchmark indicator. Secondary suppression runs once per way, and the
--- first way again, because the second pass can leave a group of the first alone.
+-- group hidden with them. The cells add up two ways: councils and the region's row (their
+-- total) within a placement group, and placement groups within an area, whose total spend
+-- in the year is published too (area_spend here, spend_per_cla in benchmark_indicators).
+-- So each area's total takes part as a cell of its own: the last cell of its area's
+-- groups, and one of a column of totals whose own total is the region's. Secondary
+-- suppression runs across areas, then across groups, round after round, each round
+-- hiding a partner for any cell an earlier pass left alone; a year still unsettled after
+-- the last round (never seen, but nothing else guarantees it) is hidden whole.
+
+{% set rounds = 4 %}
+{% set passes = rounds * 2 %}
 
 with
 
@@ -13,30 +20,101 @@ unit_costs as (
     where placement_provider_code = 'all'
 ),
 
-across_councils as (
+-- each area's spend over every group; its count (children summed over the groups, at
+-- least its distinct children) only orders it after the groups and hides it with them
+-- where all of them are small
+area_totals as (
     select
-        *,
-        {{ suppress_small_counts('children', ['collection_year', 'placement_group'], 'la_code') }}
-            as hidden_first
+        area_type,
+        la_code,
+        collection_year,
+        'all_groups' as placement_group,
+        sum(children) as children,
+        sum(spend) as spend
     from unit_costs
+    group by area_type, la_code, collection_year
 ),
 
-across_groups as (
+cells as (
+    select
+        area_type,
+        la_code,
+        collection_year,
+        placement_group,
+        children
+    from unit_costs
+    union all
+    select
+        area_type,
+        la_code,
+        collection_year,
+        placement_group,
+        children
+    from area_totals
+),
+
+pass_0 as (
     select
         *,
-        {{ suppress_small_counts(
-            'children', ['la_code', 'collection_year'], 'group_order', hidden_already='hidden_first'
-        ) }} as hidden_second
-    from across_councils
+        false as hidden_0
+    from cells
+),
+
+{% for pass in range(1, passes + 1) %}
+    {% if pass % 2 == 1 %}
+        {% set within, tiebreak = ['collection_year', 'placement_group'], 'la_code' %}
+    {% else %}
+        {% set within, tiebreak = ['la_code', 'collection_year'], 'placement_group' %}
+    {% endif %}
+    pass_{{ pass }} as (
+        select
+            *,
+            {{ suppress_small_counts('children', within, tiebreak, hidden_already='hidden_' ~ (pass - 1)) }}
+                as hidden_{{ pass }}
+        from pass_{{ pass - 1 }}
+    ),
+{% endfor %}
+
+checked as (
+    select
+        *,
+        {{ lone_hidden_cell('hidden_' ~ passes, ['collection_year', 'placement_group']) }}
+        or {{ lone_hidden_cell('hidden_' ~ passes, ['la_code', 'collection_year']) }} as unsettled
+    from pass_{{ passes }}
+),
+
+settled as (
+    select
+        area_type,
+        la_code,
+        collection_year,
+        placement_group,
+        hidden_{{ passes }}
+        or max(case when unsettled then 1 else 0 end) over (partition by collection_year) = 1 as hidden
+    from checked
 ),
 
 controlled as (
     select
-        *,
-        {{ suppress_small_counts(
-            'children', ['collection_year', 'placement_group'], 'la_code', hidden_already='hidden_second'
-        ) }} as hidden
-    from across_groups
+        unit_costs.*,
+        settled.hidden,
+        area_totals.spend as area_spend,
+        area_settled.hidden as area_spend_hidden
+    from unit_costs
+    inner join settled
+        on
+            unit_costs.la_code = settled.la_code
+            and unit_costs.collection_year = settled.collection_year
+            and unit_costs.placement_group = settled.placement_group
+    inner join area_totals
+        on
+            unit_costs.la_code = area_totals.la_code
+            and unit_costs.collection_year = area_totals.collection_year
+    inner join settled as area_settled
+        on
+            area_totals.la_code = area_settled.la_code
+            and area_totals.collection_year = area_settled.collection_year
+            and area_totals.placement_group = area_settled.placement_group
 ),
 
 final as (
@@ -59,7 +137,10 @@ final as (
         {{ published_number('spend', 'hidden') }} as spend,
         {{ publication_symbol('spend', 'hidden') }} as spend_symbol,
         {{ published_number('average_weekly_cost', 'hidden') }} as average_weekly_cost,
-        {{ publication_symbol('average_weekly_cost', 'hidden') }} as average_weekly_cost_symbol
+        {{ publication_symbol('average_weekly_cost', 'hidden') }} as average_weekly_cost_symbol,
+        -- the area's spend over every group, which the groups' spend adds up to
+        {{ published_number('area_spend', 'area_spend_hidden') }} as area_spend,
+        {{ publication_symbol('area_spend', 'area_spend_hidden') }} as area_spend_symbol
     from controlled
 )
 
