@@ -5,6 +5,7 @@ here is asserted: it measures, and the figures go into the docs.
 
     python scripts/benchmark.py                 # default size and --scale 10
     python scripts/benchmark.py --scales 1      # default size only
+    python scripts/benchmark.py --hostile --scales   # only the refusal of hostile files
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from csc import stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 CSC = [sys.executable, "-m", "csc.cli"]
@@ -100,9 +103,13 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
     newer = council / (dt.date.fromisoformat(latest.name) + dt.timedelta(days=30)).isoformat()
     shutil.copytree(latest, newer, ignore=shutil.ignore_patterns("*.xml", "*.xlsx"))
     for path in newer.iterdir():
+        if path.name == stamp.STAMP_NAME:
+            continue
         lines = path.read_text().splitlines(keepends=True)
         if len(lines) > 2:
             path.write_text("".join(lines[:-1]))
+    # The council stamps what it drops, as `csc pseudonymise` does.
+    stamp.write(newer, ONE_COUNCIL, [p for p in newer.iterdir() if p.name != stamp.STAMP_NAME])
     seconds, peak = run([*csc, "run"])
     out.append(Measure(scale, "one council's new in-year drop to published", seconds, peak))
 
@@ -115,7 +122,7 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
         target = single / "drops" / ONE_COUNCIL / year.name
         target.mkdir(parents=True)
         for path in year.iterdir():
-            if path.suffix in suffixes:
+            if path.suffix in suffixes or path.name == stamp.STAMP_NAME:
                 shutil.copy2(path, target / path.name)
         seconds, peak = run([*CSC, "--home", str(single), "load"])
         out.append(
@@ -127,6 +134,93 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
                 count_rows(single),
             )
         )
+    return out
+
+
+def _hostile_files(folder: Path) -> dict[str, Path]:
+    """One file of each hostile kind the drop contract refuses, written into `folder`."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+
+    def zipped(name: str, size: int) -> Path:
+        path = folder / name
+        block = b"\0" * (8 << 20)
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+            archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+        ):
+            for _ in range(size // len(block)):
+                part.write(block)
+        return path
+
+    files["census with a 300 MB attribute"] = folder / "attribute.xml"
+    with open(files["census with a 300 MB attribute"], "wb") as out:
+        out.write(b'<?xml version="1.0"?><Message a="')
+        for _ in range(300):
+            out.write(b"x" * (1 << 20))
+        out.write(b'"/>')
+    files["census nested 1,000,000 deep"] = folder / "deep.xml"
+    files["census nested 1,000,000 deep"].write_bytes(
+        b"<Message>" + b"<a>" * 1_000_000 + b"</a>" * 1_000_000 + b"</Message>"
+    )
+    files["workbook expanding to 2 GB"] = zipped("bomb.xlsx", 2 << 30)
+    files["workbook part expanding 1,000 times"] = zipped("ratio.xlsx", 256 << 20)
+    # Written in blocks: a child's peak memory counts its parent's at the fork.
+    files["CSV with a 200 MB line"] = folder / "line.csv"
+    with open(files["CSV with a 200 MB line"], "wb") as out:
+        out.write(b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n")
+        for _ in range(200):
+            out.write(b"x" * (1 << 20))
+        out.write(b"\n")
+    files["CSV with 1,000,000 columns"] = folder / "columns.csv"
+    files["CSV with 1,000,000 columns"].write_text(",".join(f"C{i}" for i in range(1_000_000)))
+    stamp.write(folder, ONE_COUNCIL, list(files.values()))
+    files["a 4 GB file (sparse)"] = folder / "huge.csv"
+    with open(files["a 4 GB file (sparse)"], "wb") as out:
+        out.truncate(4 << 30)
+    files["a link to /dev/zero"] = folder / "zero.csv"
+    files["a link to /dev/zero"].symlink_to("/dev/zero")
+    return files
+
+
+def bench_hostile(work: Path) -> list[Measure]:
+    """How long each hostile kind takes to refuse, and the peak memory, each loaded alone
+    beside one good file."""
+    out = []
+    empty = work / "hostile-baseline"
+    shutil.rmtree(empty, ignore_errors=True)
+    (empty / "drops").mkdir(parents=True)
+    seconds, peak = run([*CSC, "--home", str(empty), "load"])
+    out.append(Measure(0, "baseline: `csc load` with nothing to load", seconds, peak))
+    shutil.rmtree(empty, ignore_errors=True)
+    source = work / "hostile-files"
+    shutil.rmtree(source, ignore_errors=True)
+    kinds = _hostile_files(source / "files")
+    for number, (kind, path) in enumerate(kinds.items()):
+        home = work / f"hostile-{number}"
+        shutil.rmtree(home, ignore_errors=True)
+        folder = home / "drops" / ONE_COUNCIL / "2024-03-31"
+        folder.mkdir(parents=True)
+        if path.is_symlink():
+            (folder / path.name).symlink_to(os.readlink(path))
+        else:
+            os.link(path, folder / path.name)
+        shutil.copy2(source / "files" / stamp.STAMP_NAME, folder / stamp.STAMP_NAME)
+        seconds, peak = run([*CSC, "--home", str(home), "load"])
+        import duckdb
+
+        con = duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True)
+        try:
+            rules = con.sql(
+                "select string_agg(distinct rule_id, ', ') from raw.load_failures"
+            ).fetchall()[0][0]
+        finally:
+            con.close()
+        out.append(Measure(0, f"refuse: {kind}", seconds, peak, rules or "nothing refused"))
+        shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(source, ignore_errors=True)
     return out
 
 
@@ -152,11 +246,18 @@ def write(measures: list[Measure], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--scales", type=float, nargs="*", default=[1.0, 10.0])
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "benchmark")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmark-results.md")
+    parser.add_argument(
+        "--hostile", action="store_true", help="also time the refusal of each hostile kind"
+    )
     args = parser.parse_args()
     measures: list[Measure] = []
+    if args.hostile:
+        measures += bench_hostile(args.work)
+        for m in measures:
+            print(f"{m.stage:<60} {m.seconds:7.1f}s {m.peak_mb:7.0f} MB  {m.detail}")
     for scale in args.scales:
         measures += bench_scale(scale, args.work)
         for m in measures:
