@@ -9,7 +9,15 @@ import duckdb
 import pytest
 
 from conftest import COUNCIL, child, episodes_text, header_text
-from csc.publish import STORAGE_VERSION, UnsafeToPublish, publish
+from csc import build
+from csc import publish as publisher
+from csc.publish import STORAGE_VERSION
+
+
+def publish(home):  # noqa: ANN001, ANN201
+    """Publish a warehouse made by hand, recorded as a passing build would record it."""
+    build.record_passed(home, build.BuildOutcome(regional_passed=True))
+    return publisher.publish(home)
 
 
 def test_published_copy_is_read_only_old_format_and_keeps_raw_private(region):
@@ -101,8 +109,9 @@ def test_a_token_or_child_column_in_the_regional_schema_stops_its_publication(re
     publish(region.home)
     _private(region, f"create table regional.leak as {planted}")
 
-    with pytest.raises(UnsafeToPublish, match="regional.leak"):
-        publish(region.home)
+    # The hub's and councils' files are refreshed; the regional files are held back.
+    held = publish(region.home)
+    assert held.regional is None and "regional.leak" in held.regional_held
 
     # the file published before stays as it was, without the planted table
     kept = region.home.published / "regional" / "region.duckdb"
@@ -144,3 +153,31 @@ def test_each_council_file_holds_its_own_rows_of_the_council_audience_models(reg
         assert con.sql("select distinct la_code from marts.fct_episodes").fetchall() == [(code,)]
         assert con.sql("select episode from marts.fct_episodes order by 1").fetchall() == expected
         con.close()
+
+
+def test_nothing_is_published_from_a_warehouse_no_passing_build_left(region):
+    region.drop("Header.csv", header_text())
+    region.load()
+    with pytest.raises(publisher.NotBuilt, match="nothing was published"):
+        publisher.publish(region.home)
+    assert not (region.home.published / "warehouse.duckdb").exists()
+
+
+def test_regional_tables_that_failed_their_tests_keep_the_previous_regional_files(region):
+    region.drop("Header.csv", header_text())
+    region.load()
+    _private(
+        region,
+        "create schema regional",
+        "create table regional.councils as select 'E06000036' as la_code",
+    )
+    publish(region.home)
+    _private(region, "create table regional.newer as select 1 as n")
+    build.record_passed(region.home, build.BuildOutcome(False, ["test.regional_check"]))
+    held = publisher.publish(region.home)
+    assert held.regional is None and "test.regional_check" in held.regional_held
+    assert held.hub.exists()
+    kept = region.home.published / "regional" / "region.duckdb"
+    con = duckdb.connect(str(kept), read_only=True)
+    assert con.sql("select table_name from duckdb_tables()").fetchall() == [("councils",)]
+    con.close()
