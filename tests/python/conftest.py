@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -37,6 +40,21 @@ def episode_rows(children: range = range(1, 4)) -> list[str]:
 
 def episodes_text(rows: list[str] | None = None, columns: str = EPISODE_COLUMNS) -> str:
     return "\n".join([columns, *(episode_rows() if rows is None else rows)]) + "\n"
+
+
+def csc(home: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    """Run the `csc` command on a home folder in a process of its own (to be killed at a
+    named point with `crash_at`, see csc.crash)."""
+    env = {k: v for k, v in os.environ.items() if k != "CSC_CRASH_AT"}
+    if crash_at:
+        env["CSC_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "csc.cli", "--home", str(home), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 class Region:

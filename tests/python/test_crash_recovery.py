@@ -3,31 +3,13 @@ run never interrupted would."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
 
-from conftest import Region, episodes_text, header_text
+from conftest import Region, csc, episodes_text, header_text
 from csc.crash import CRASH_EXIT
 
 RAW_TABLES = ("ssda903_header", "ssda903_episodes")
-
-
-def csc(home: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CSC_CRASH_AT"}
-    if crash_at:
-        env["CSC_CRASH_AT"] = crash_at
-    return subprocess.run(
-        [sys.executable, "-m", "csc.cli", "--home", str(home), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def outcome(region: Region) -> tuple:

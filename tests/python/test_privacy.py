@@ -3,14 +3,12 @@ the whole job, and search everything it wrote for them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import xlsxwriter
 
+from conftest import csc
 from csc import stamp
 
 COUNCIL = "E06000036"
@@ -23,17 +21,6 @@ SECRET = "SECRET-KEY-MATERIAL-5f3c"
 # Searched for: every planted value but the ISO birth date, which the warehouse's calendar
 # holds as a day like any other.
 PLANTED = (RAW_ID, RAW_DOBS[0], RAW_UPN, RAW_POSTCODE, RAW_POSTCODE.replace(" ", ""), SECRET)
-
-
-def csc(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CSC_CRASH_AT"}
-    return subprocess.run(
-        [sys.executable, "-m", "csc.cli", "--home", str(home), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def plant(home: Path, outside: Path) -> None:
