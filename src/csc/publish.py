@@ -44,7 +44,6 @@ COUNCIL_AUDIENCE = "council"
 QUALITY_TABLES = ("load_manifest", "load_failures", "load_runs")
 # Columns that only child-level data has; none may reach the regional file.
 CHILD_LEVEL_COLUMNS = re.compile(r"child|token|birth|dob|postcode|_post$|urn$|worker", re.I)
-TOKEN = r"^[0-9a-f]{16}$"  # nosec B105 # the shape of a token, not a secret
 
 
 class UnsafeToPublish(Exception):
@@ -131,21 +130,15 @@ def publish_hub(con: duckdb.DuckDBPyConnection, home: Home) -> Path:
 
 
 def check_shareable(con: duckdb.DuckDBPyConnection, schema: str = REGIONAL_SCHEMA) -> None:
-    """Refuse to share a table with a child-level column or a value shaped like a token."""
+    """Refuse to share a table with a child-level column, or a text cell the publication
+    gate finds shaped like an identifier (a token among them)."""
     problems = []
     for table_schema, name in _relations(con):
         if table_schema != schema:
             continue
-        for column, data_type in _columns(con, schema, name):
+        for column, _data_type in _columns(con, schema, name):
             if CHILD_LEVEL_COLUMNS.search(column) and not column.startswith("children"):
                 problems.append(f"{schema}.{name}.{column} is a child-level column")
-            elif data_type == "VARCHAR":
-                found = con.sql(
-                    f'select count(*) from private."{schema}"."{name}" '
-                    f"where regexp_matches(\"{column}\", '{TOKEN}')"  # nosec B608 # our own table and column names; values are bound
-                ).fetchall()[0][0]
-                if found:
-                    problems.append(f"{schema}.{name}.{column} holds {found} token-like values")
     if problems:
         raise UnsafeToPublish("not published to published/regional/: " + "; ".join(problems))
     try:
