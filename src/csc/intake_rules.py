@@ -76,7 +76,7 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     ),
     "structure.encoding": IntakeRule(WARNING, "the file is not UTF-8"),
     "structure.line_endings": IntakeRule(
-        WARNING, "lines end in a mix of styles; they were read as one"
+        WARNING, "lines end in CR alone or in a mix of styles; they were read as one"
     ),
     "structure.too_many_columns": IntakeRule(
         CRITICAL, "the header has more columns than the drop contract allows"

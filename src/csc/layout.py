@@ -90,8 +90,12 @@ def normalise_column(name: str) -> str:
 
 
 def read_header(text: str) -> list[str]:
-    """The header row of a CSV text, as the file spells it."""
-    first = next(csv.reader(io.StringIO(text[:MAX_HEADER_BYTES])), [])
+    """The header row of a CSV text, as the file spells it; no columns when the text cannot
+    be read as CSV at all."""
+    try:
+        first = next(csv.reader(io.StringIO(text[:MAX_HEADER_BYTES])), [])
+    except csv.Error:
+        return []
     return [cell for cell in first]
 
 

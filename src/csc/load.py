@@ -345,7 +345,10 @@ def recognise(drop: DropFile, work: Path) -> None:
         drop.fail("structure.nul_bytes", "critical", "the file holds NUL bytes: it is not text")
         return
     text = decoded.text
-    mixed = "\r" in text and text.count("\r\n") != text.count("\n")
+    # Lines must end all in LF or all in CRLF; a mix, or CR alone (old Mac exports), is
+    # read with every kind of line end as one.
+    crlf = text.count("\r\n")
+    mixed = "\r" in text and (text.count("\r") != crlf or text.count("\n") != crlf)
     if mixed:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     longest = max(map(len, text.splitlines()), default=0)
@@ -414,7 +417,7 @@ def recognise(drop: DropFile, work: Path) -> None:
         drop.fail(
             "structure.line_endings",
             "warning",
-            "lines end in a mix of styles (CR, LF, CRLF); they were read as one",
+            "lines end in CR alone or in a mix of styles (CR, LF, CRLF); they were read as one",
         )
     if decoded.is_plain_utf8 and not mixed:
         drop.read_from = drop.copy
