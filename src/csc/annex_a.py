@@ -21,6 +21,12 @@ MAX_BYTES = 200 << 20
 MAX_UNZIPPED_BYTES = 512 << 20  # a workbook is a zip: refuse one that inflates past this
 MAX_RATIO = 100  # a part of a real workbook expands 5 to 30 times; a zip bomb thousands
 RATIO_FROM_BYTES = 1 << 20  # small parts (styles, shared strings) may compress further
+# A sheet is read as a dense grid from A1 to its last cell, so one cell far down and across
+# a few-kilobyte sheet would need gigabytes. The largest council's List 1 for a year is about
+# 60,000 rows of 20 columns; ten million cells leaves room for ten times that and stays a
+# few hundred megabytes in memory.
+MAX_SHEET_CELLS = 10_000_000
+SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 HEADER_SEARCH_ROWS = 10  # some templates put a title above the header row
 LOADED_LISTS = {1: "contacts", 2: "early_help", 3: "referrals"}
 DATE_COLUMNS = {
@@ -181,6 +187,51 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int], list[st
     return None
 
 
+_ROWS = re.compile(rb"<(?:\w+:)?row\b")
+_CELLS = re.compile(rb"<(?:\w+:)?c\b")
+_ROW_NUMBERS = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_REFS = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Za-z]+)(\d+)\"")
+_ELEMENTS = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb"\br=\"([A-Za-z]*)(\d*)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """The last row and column (1-based) a reader places a cell in, from a sheet's XML.
+
+    Rows and cells normally carry their position (`r="C7"`); one without it follows the
+    one before, as readers place it. The XML need not be well-formed: this only bounds
+    what a reader would allocate, and a broken sheet is refused when it is read.
+    """
+    rows = _ROW_NUMBERS.findall(xml)
+    refs = _CELL_REFS.findall(xml)
+    if len(rows) == len(_ROWS.findall(xml)) and len(refs) == len(_CELLS.findall(xml)):
+        last_row = max([int(r) for r in rows] + [int(r) for _, r in refs], default=0)
+        last_column = max((_column_number(c) for c in {c for c, _ in refs}), default=0)
+        return last_row, last_column
+    last_row = last_column = row = column = 0
+    for element in _ELEMENTS.finditer(xml):
+        ref = _REF.search(element.group(2))
+        if element.group(1) == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            column = 0
+        else:
+            if ref and ref.group(1):
+                column = _column_number(ref.group(1))
+                row = int(ref.group(2)) if ref.group(2) else row
+            else:
+                column += 1
+            last_column = max(last_column, column)
+        last_row = max(last_row, row)
+    return last_row, last_column
+
+
 def _check_zip(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -209,6 +260,8 @@ def _check_zip(path: Path) -> None:
             # declared size, so what the reader is given is what was checked.
             for info in parts:
                 inflated = 0
+                sheet = SHEET_PART.match(info.filename) is not None
+                blocks = []
                 with archive.open(info) as part:
                     while block := part.read(1 << 20):
                         inflated += len(block)
@@ -217,10 +270,24 @@ def _check_zip(path: Path) -> None:
                                 "annex_a.too_compressed",
                                 "a part of the workbook inflates past the size it declares",
                             )
+                        if sheet:
+                            blocks.append(block)
+                if sheet:
+                    _check_extent(b"".join(blocks))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise RejectedWorkbook("annex_a.unreadable", "not a readable .xlsx workbook") from exc
     except OSError as exc:
         raise RejectedWorkbook("annex_a.unreadable", "not a readable .xlsx workbook") from exc
+
+
+def _check_extent(xml: bytes) -> None:
+    rows, columns = sheet_extent(xml)
+    if rows * columns > MAX_SHEET_CELLS:
+        raise RejectedWorkbook(
+            "annex_a.sheet_too_large",
+            f"a sheet reaches row {rows:,} and column {columns:,}: {rows * columns:,} cells "
+            f"(limit {MAX_SHEET_CELLS:,})",
+        )
 
 
 def read(path: Path) -> Workbook:
@@ -235,9 +302,17 @@ def read(path: Path) -> Workbook:
     out = Workbook()
     for name in book.sheet_names:
         number = list_number(name)
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        found = _find_header(rows) if number else None
-        if number is None or found is None:
+        if number is None:
+            out.unrecognised.append(name)
+            continue
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types for broken sheets
+            raise RejectedWorkbook(
+                "annex_a.unreadable", "a sheet of the workbook is broken"
+            ) from exc
+        found = _find_header(rows)
+        if found is None:
             out.unrecognised.append(name)
             continue
         header_row, columns, unknown = found

@@ -107,6 +107,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     "annex_a.too_compressed": IntakeRule(
         CRITICAL, "a part of the workbook expands more than any real workbook does"
     ),
+    "annex_a.sheet_too_large": IntakeRule(
+        CRITICAL, "a sheet reaches further down and across than the drop contract allows"
+    ),
     "annex_a.unreadable": IntakeRule(CRITICAL, "the file is not a readable .xlsx workbook"),
     "annex_a.no_lists": IntakeRule(
         CRITICAL, "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column"

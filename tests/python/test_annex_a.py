@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import COUNCIL, KEY, Region, child
 from csc import annex_a, stamp
@@ -232,3 +237,75 @@ def test_header_matching_normalises_case_spacing_and_punctuation():
     assert annex_a.date_text("17/06/2012") == "2012-06-17"
     assert annex_a.date_text("31/02/2012") == "31/02/2012"  # kept, and the checks refuse it
     assert annex_a.cell_text(3.0) == "3"
+
+
+def _sheet_xml(cells: list[tuple[int, int]]) -> bytes:
+    target = io.BytesIO()
+    book = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = book.add_worksheet("List 1")
+    for row, column in cells:
+        sheet.write_number(row, column, 1)
+    book.close()
+    with zipfile.ZipFile(io.BytesIO(target.getvalue())) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def _calamine_grid(xml: bytes, tmp: Path) -> tuple[int, int]:
+    """The grid calamine reads from a sheet: what the loader would allocate."""
+    from python_calamine import CalamineWorkbook
+
+    source = io.BytesIO()
+    book = xlsxwriter.Workbook(source, {"in_memory": True})
+    book.add_worksheet("List 1")
+    book.close()
+    path = tmp / "book.xlsx"
+    with (
+        zipfile.ZipFile(io.BytesIO(source.getvalue())) as old,
+        zipfile.ZipFile(path, "w") as new,
+    ):
+        for info in old.infolist():
+            body = xml if info.filename == "xl/worksheets/sheet1.xml" else old.read(info)
+            new.writestr(info.filename, body)
+    rows = (
+        CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name("List 1")
+        .to_python(skip_empty_area=False)
+    )
+    return len(rows), max((len(r) for r in rows), default=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 30)), min_size=1, max_size=12),
+    drop_rows=st.booleans(),
+    drop_cells=st.booleans(),
+)
+def test_the_sheet_extent_is_the_grid_a_reader_allocates(
+    tmp_path_factory, cells, drop_rows, drop_cells
+):
+    """With positions written on rows and cells or left for the reader to count, the extent
+    measured before reading is the grid calamine builds: the bound on its memory is exact."""
+    xml = _sheet_xml(cells)
+    if drop_rows:
+        xml = re.sub(rb'<row r="\d+"', b"<row", xml)
+    if drop_cells:
+        xml = re.sub(rb' r="[A-Z]+\d+"', b"", xml)
+    assert annex_a.sheet_extent(xml) == _calamine_grid(xml, tmp_path_factory.mktemp("book"))
+
+
+def test_a_tiny_sheet_reaching_far_is_refused_before_it_is_read(tmp_path):
+    """A cell at XFD1048576 makes a few-kilobyte sheet a grid of 17 billion cells."""
+    region = Region(tmp_path)
+    target = io.BytesIO()
+    book = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = book.add_worksheet("List 1")
+    sheet.write_row(0, 0, LISTS["List 1"])
+    sheet.write_string(1_048_575, 16_383, "far")
+    book.close()
+    region.drop("annex_a.xlsx", target.getvalue())
+    region.load()
+    failures = region.query(
+        "select rule_id, message from raw.load_failures where path like '%annex_a.xlsx'"
+    )
+    assert [rule for rule, _ in failures] == ["annex_a.sheet_too_large"]
+    assert "row 1,048,576 and column 16,384" in failures[0][1]
