@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -252,6 +252,17 @@ def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
         )
         return
     drop.kind = "annex_a"
+    twice = Counter(sheet.number for sheet in book.sheets)
+    for number, count in sorted(twice.items()):
+        if count > 1:
+            drop.fail(
+                "annex_a.list_twice",
+                CRITICAL,
+                f"List {number} is on {count} sheets: which one is meant is not for the loader "
+                "to guess; keep one",
+            )
+    if drop.critical:
+        return
     found = {sheet.table for sheet in book.sheets if sheet.table}
     for number, table in annex_a.LOADED_LISTS.items():
         if table not in found:

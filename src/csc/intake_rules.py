@@ -114,6 +114,7 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     "annex_a.no_lists": IntakeRule(
         CRITICAL, "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column"
     ),
+    "annex_a.list_twice": IntakeRule(CRITICAL, "two sheets of the workbook hold the same list"),
     "annex_a.list_missing": IntakeRule(WARNING, "one of Lists 1-3 is missing"),
     "annex_a.missing_columns": IntakeRule(CRITICAL, "a loaded list lacks one of its columns"),
     "annex_a.extra_columns": IntakeRule(
