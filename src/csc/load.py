@@ -210,9 +210,14 @@ def scan(
     work.mkdir(parents=True, exist_ok=True)
     for done, (path, info) in enumerate(entries, 1):
         progress("scan", done, len(entries))
-        rel = shown_name(path.relative_to(home.drops).as_posix())
+        literal = path.relative_to(home.drops).as_posix()
+        rel = shown_name(literal)
+        # What was last seen at a path is kept under the path itself, or for a name that is
+        # shown escaped (and may then read like another file's name) under its bytes, which
+        # no relative path can spell: the key is one file's alone.
+        key = rel if rel == literal else "/" + os.fsencode(literal).hex()
         drop = DropFile(path, rel, "", info.st_size, info.st_mtime)
-        if rel != path.relative_to(home.drops).as_posix():
+        if rel != literal:
             drop.fail(
                 "drop.bad_name",
                 "critical",
@@ -231,12 +236,12 @@ def scan(
                 f"the file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
             )
         if drop.failures:
-            if last.get(rel) != "":
+            if last.get(key) != "":
                 new.append(drop)
-                fresh_stats.append((rel, info.st_size, info.st_mtime, ""))
+                fresh_stats.append((key, info.st_size, info.st_mtime, ""))
             continue
-        sha = seen.get((rel, info.st_size, info.st_mtime))
-        if sha is not None and last.get(rel) == sha and (rel, sha) not in retry:
+        sha = seen.get((key, info.st_size, info.st_mtime))
+        if sha is not None and last.get(key) == sha and (rel, sha) not in retry:
             continue
         drop.copy = work / f"{len(new):06d}.drop"
         try:
@@ -254,8 +259,8 @@ def scan(
             drop.copy = None
             new.append(drop)
             continue
-        fresh_stats.append((rel, info.st_size, info.st_mtime, drop.sha256))
-        if last.get(rel) == drop.sha256 and (rel, drop.sha256) not in retry:
+        fresh_stats.append((key, info.st_size, info.st_mtime, drop.sha256))
+        if last.get(key) == drop.sha256 and (rel, drop.sha256) not in retry:
             drop.copy.unlink()
             continue
         new.append(drop)
