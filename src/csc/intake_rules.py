@@ -59,6 +59,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
     "drop.duplicate": IntakeRule(
         WARNING, "byte-identical to the current file for the council and collection year"
     ),
+    "drop.same_as_refused": IntakeRule(
+        CRITICAL, "the same bytes as another file of the same load, which was refused"
+    ),
     "drop.restored": IntakeRule(INFO, "the same bytes as an earlier file, which is current again"),
     "drop.unreadable": IntakeRule(CRITICAL, "the file could not be read"),
     # CSV layouts.

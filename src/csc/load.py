@@ -687,7 +687,7 @@ def _load_in(
         drop.file_format = file_format(drop.copy)
         candidates.append(drop)
 
-    readable = _read_all(con, candidates, current, work, progress)
+    readable, twins = _read_all(con, candidates, work, progress)
     _refuse_ambiguous(readable)
     flat = [d for d in readable if d.file_format == "csv" and not d.critical]
     nested = [d for d in readable if d.file_format != "csv" and not d.critical]
@@ -703,6 +703,7 @@ def _load_in(
 
     for drop in readable:
         drop.status = QUARANTINED if drop.critical else LOADED
+    _settle_twins(twins)
     _forget_values(new)
     if validator is not None and data_docs:
         # Written before the commit, published after it: a run killed in between leaves
@@ -802,23 +803,26 @@ def publish_docs(home: warehouse.Home, con: duckdb.DuckDBPyConnection) -> list[s
 def _read_all(
     con: duckdb.DuckDBPyConnection,
     candidates: list[DropFile],
-    current: dict[tuple, str],
     work: Path,
     progress: Progress,
-) -> list[DropFile]:
-    """Parse, read or recognise every candidate; a file that cannot be read is refused alone."""
+) -> tuple[list[DropFile], list[tuple[DropFile, DropFile]]]:
+    """Parse, read or recognise every candidate; a file that cannot be read is refused alone.
+
+    A file with the same bytes as one before it in this run, for the same council and year,
+    is not read again: it is returned as a twin of the first, to share its verdict.
+    """
     readable: list[DropFile] = []
+    firsts: dict[tuple, DropFile] = {}
+    twins: list[tuple[DropFile, DropFile]] = []
     buffers = {f.name: batches.Buffer(con, f, BUFFER_ROWS) for f in batches.FAMILIES}
     xml = [d for d in candidates if d.file_format == "xml"]
     censuses = batches.parse_all([d.copy for d in xml if d.copy], [work / d.file_id for d in xml])
     for done, drop in enumerate(candidates, 1):
         census = next(censuses) if drop.file_format == "xml" else None
         crash_point("parse")
-        # The same bytes twice in one run: the second is a duplicate of the first.
-        same = current.get((drop.la_code, drop.collection_year, drop.sha256))
-        if same:
-            drop.status = DUPLICATE
-            drop.fail("drop.duplicate", "warning", f"byte-identical to {same}, already loaded")
+        first = firsts.setdefault((drop.la_code, drop.collection_year, drop.sha256), drop)
+        if first is not drop:
+            twins.append((drop, first))
             continue
         try:
             if census is not None:
@@ -836,12 +840,27 @@ def _read_all(
         if drop.critical:
             drop.status = QUARANTINED
         else:
-            current[(drop.la_code, drop.collection_year, drop.sha256)] = drop.rel
             readable.append(drop)
         progress("recognise", done, len(candidates))
     for buffer in buffers.values():
         buffer.flush()
-    return readable
+    return readable, twins
+
+
+def _settle_twins(twins: list[tuple[DropFile, DropFile]]) -> None:
+    """The same bytes twice in one run: the second is a duplicate of the first when the
+    first loads, and refused with it when it does not."""
+    for drop, first in twins:
+        if first.status == LOADED:
+            drop.status = DUPLICATE
+            drop.fail("drop.duplicate", "warning", f"byte-identical to {first.rel}, already loaded")
+        else:
+            drop.status = QUARANTINED
+            drop.fail(
+                "drop.same_as_refused",
+                "critical",
+                f"byte-identical to {first.rel}, refused in the same load: see its failures",
+            )
 
 
 def _refuse_ambiguous(readable: list[DropFile]) -> None:

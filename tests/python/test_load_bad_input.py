@@ -215,6 +215,25 @@ def test_same_file_dropped_twice_is_a_duplicate(region):
     assert region.query("select count(*) from raw.ssda903_episodes") == [(3,)]
 
 
+def test_copies_in_one_run_share_the_first_copy_s_verdict(region):
+    """Copies within one run are read once: a copy of a file that loads is a duplicate, a
+    copy of a file that is refused is refused with it, never a duplicate of it."""
+    good, bad = episodes_text(), episodes_text([episode_rows()[0].replace(",C2,", ",ZZ,")])
+    region.drop("Header.csv", header_text())
+    for name, text in (("a.csv", good), ("b.csv", good), ("c.csv", bad), ("d.csv", bad)):
+        region.drop(name, text, reference_date="2024-02-29" if name < "c" else "2024-03-31")
+    region.load()
+    statuses = dict(region.query("select path, status from raw.load_manifest"))
+    assert {p.rsplit("/", 1)[1]: s for p, s in statuses.items()} == {
+        "Header.csv": "loaded",
+        "a.csv": "loaded",
+        "b.csv": "duplicate",
+        "c.csv": "quarantined",
+        "d.csv": "quarantined",
+    }
+    assert {r[0] for r in region.failures("d.csv")} == {"drop.same_as_refused"}
+
+
 def test_corrected_resubmission_supersedes(region):
     load_with_good_header(region, "Episodes.csv", episodes_text())
     fixed = [r.replace(",C2,", ",C1,") for r in episode_rows()]
