@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import xlsxwriter
+
 from csc import stamp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,6 +169,11 @@ def _hostile_files(folder: Path) -> dict[str, Path]:
     )
     files["workbook expanding to 2 GB"] = zipped("bomb.xlsx", 2 << 30)
     files["workbook part expanding 1,000 times"] = zipped("ratio.xlsx", 256 << 20)
+    files["6 KB workbook with a cell at XFD1048576"] = folder / "far.xlsx"
+    with xlsxwriter.Workbook(files["6 KB workbook with a cell at XFD1048576"]) as book:
+        sheet = book.add_worksheet("List 1")
+        sheet.write_row(0, 0, ["Child Unique ID", "Gender", "Date of Contact"])
+        sheet.write_string(1_048_575, 16_383, "far")
     # Written in blocks: a child's peak memory counts its parent's at the fork.
     files["CSV with a 200 MB line"] = folder / "line.csv"
     with open(files["CSV with a 200 MB line"], "wb") as out:
