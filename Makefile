@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The DfE's validators pin pandas 1.5: they get a virtual environment of their own.
+DFE_VENV := build/dfe-venv
+DFE_STAMP := $(DFE_VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
@@ -11,7 +14,7 @@ export GX_ANALYTICS_ENABLED := False
 # The test region lives apart from the demo region so `make test` never touches `make run`'s data.
 TEST_HOME := build/test-region
 
-.PHONY: run test setup browser lint pytest dbt-test bench lock clean
+.PHONY: run test setup browser lint pytest dbt-test bench lock lock-dfe dfe clean
 
 run: setup
 	@if [ -z "$$(find drops -type f 2>/dev/null | head -n 1)" ]; then \
@@ -41,6 +44,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
+# The DfE's validators (scripts/dfe_oracle.py), made afresh whenever the lock changes.
+dfe: $(DFE_STAMP)
+
+$(DFE_STAMP): requirements-dfe.lock
+	rm -rf $(DFE_VENV)
+	$(PYTHON) -m venv $(DFE_VENV)
+	$(DFE_VENV)/bin/python -m pip install --quiet --requirement requirements-dfe.lock
+	touch $(DFE_STAMP)
+
 lint: setup
 	$(BIN)/ruff check src tests/python scripts
 	$(BIN)/ruff format --check src tests/python scripts
@@ -61,12 +73,20 @@ dbt-test: setup browser
 bench: setup
 	$(BIN)/python scripts/benchmark.py
 
-lock:
+lock: lock-dfe
 	$(PYTHON) -m venv build/lock-venv
 	build/lock-venv/bin/python -m pip install --quiet --requirement requirements.in
 	( echo '# Pinned by `make lock` from requirements.in; `make setup` installs exactly these.'; \
 	  build/lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' ) > requirements.lock
 	rm -rf build/lock-venv
+
+lock-dfe:
+	rm -rf build/lock-dfe-venv
+	$(PYTHON) -m venv build/lock-dfe-venv
+	build/lock-dfe-venv/bin/python -m pip install --quiet --requirement requirements-dfe.in
+	( echo '# Pinned by `make lock-dfe` from requirements-dfe.in; `make dfe` installs exactly these.'; \
+	  build/lock-dfe-venv/bin/python -m pip freeze --all | grep -v '^pip==' ) > requirements-dfe.lock
+	rm -rf build/lock-dfe-venv
 
 clean:
 	rm -rf build published
