@@ -59,7 +59,8 @@ lint: setup
 	$(BIN)/bandit -q -c pyproject.toml -r src
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-pytest: setup browser
+# The oracle's test runs the DfE's validators.
+pytest: setup browser dfe
 	$(BIN)/pytest
 
 # dbt build (every model, seed and data test) on a small synthetic region of its own, then
