@@ -30,6 +30,7 @@ def _spec(dates: tuple[str, ...], main_date: str) -> TableRules:
         month_regex=ISO_FIRST_OF_MONTH,
         label="annex_a",
         return_name="Annex A",
+        row_level=False,  # Annex A has no DfE validation; its shape is the drop contract's
     )
 
 

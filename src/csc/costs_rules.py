@@ -51,6 +51,7 @@ SPEC = TableRules(
     expected=("PLACE", "PLACE_PROVIDER", "LA_SHARE"),
     coded=("PLACE", "PLACE_PROVIDER"),
     key=("CHILD", "PLACE_START", "COST_START"),
+    row_needs=("WEEKLY_COST",),
     label=LABEL,
     return_name="placement costs",
 )

@@ -25,7 +25,7 @@ import pandas as pd
 from csc import batches, intake_rules, layout, reference, stamp, warehouse
 from csc.crash import crash_point
 from csc.pseudonymise import TOKEN_PATTERN, file_format
-from csc.validate import Failure, Validator, prepare_sql
+from csc.validate import Failure, Validator, prepare_sql, set_aside_sql
 
 LOADED = "loaded"
 RESTORED = "restored"  # bytes of an earlier version dropped again: that version is current
@@ -56,7 +56,8 @@ class DropFile:
     kind: str | None = None
     encoding: str = ""
     status: str = ""
-    rows: int = 0
+    rows: int = 0  # rows loaded, or read when the file is not loaded
+    rows_set_aside: int = 0  # rows read that could not be keyed, so were not loaded
     read_from: Path | None = None
     recognition: layout.Recognition | None = None
     failures: list[Failure] = field(default_factory=list)
@@ -602,6 +603,8 @@ def _summary(drop: DropFile) -> str:
         rows = [str(f.row) for f in items if f.row is not None]
         where = f" (rows {', '.join(rows[:5])}{', ...' if len(rows) > 5 else ''})" if rows else ""
         parts.append(f"{items[0].severity} {rule_id}: {len(items)}{where}")
+    if drop.rows_set_aside:
+        parts.append(f"{drop.rows_set_aside} row(s) set aside, not loaded")
     return "; ".join(parts)
 
 
@@ -973,9 +976,14 @@ def _write(
     con.execute("create or replace temp table loaded_files (_file varchar)")
     if loaded:
         con.executemany("insert into loaded_files values (?)", [(r,) for r in loaded])
+    by_rel = {d.rel: d for d in readable}
     for kind in kinds:
         spec = layout.specs()[kind]
         columns = ", ".join(f'"{c}"' for c in spec.columns)
+        con.execute(
+            "create or replace temp table set_aside as "
+            + set_aside_sql(kind, f"batch_{kind}", "loaded_files")
+        )
         con.execute(
             f"""
             insert into {warehouse.raw_table(kind)}
@@ -983,10 +991,14 @@ def _write(
                 printf('%d-%02d', b._year_ending - 1, b._year_ending % 100),
                 ?, b._file, b._sha256, b._row
             from batch_{kind} as b
+            anti join set_aside as s on s._file = b._file and s._row = b._row
             where b._file in (select _file from loaded_files)
             """,  # nosec B608 # our own table and column names; values are bound
             [load_id],
         )
+        for rel, count in con.sql("select _file, count(*) from set_aside group by all").fetchall():
+            by_rel[rel].rows_set_aside = count
+            by_rel[rel].rows -= count
     crash_point("raw_write")
     manifest = []
     failures = []
@@ -1014,6 +1026,7 @@ def _write(
                 now if drop.status == LOADED else None,
                 now,
                 now,
+                drop.rows_set_aside,
             )
         )
         failures.extend(

@@ -2,10 +2,13 @@
 
 Two severities:
 
-* critical: structure and identity. The file cannot be trusted, so the whole file is
-  quarantined (kept, reported, not loaded).
-* warning: DfE business rules. The file loads and each failing row is recorded against
-  the rule so the council can correct its return.
+* critical: what makes a file unsafe or unusable (identifiers that should have been
+  pseudonymised, a child ID that is not a token). The whole file is quarantined (kept,
+  reported, not loaded).
+* warning: what the DfE would report as an error in the return. The file loads and each
+  failing row is recorded against the rule so the council can correct its return. A row
+  that cannot be keyed (a blank or broken key, or a key another, different row also has)
+  is set aside: recorded and counted, not loaded, while the rest of the file loads.
 
 Each rule has a stable id (`<table>.<what>`), a sentence a council data lead can act on,
 and the Great Expectations expectation that checks it. Expectations run on a frame that
@@ -49,6 +52,7 @@ class Rule:
     build: Callable[..., gxe.Expectation]
     kwargs: dict = field(default_factory=dict)
     columns: tuple[str, ...] = ()  # the file's columns a failing row is reported with
+    sets_aside: bool = False  # a failing row cannot be keyed: it is not loaded
 
     @property
     def group(self) -> str:
@@ -99,6 +103,15 @@ class TableRules:
     code_fields: dict[str, str] = field(default_factory=dict)  # column -> code list name
     label: str = ""  # rule ids start with this; the table's name by default
     return_name: str = "SSDA903"
+    # Rows are judged one by one (DfE errors are warnings, rows that cannot be keyed are set
+    # aside); when False, a breach of the return's shape refuses the whole file.
+    row_level: bool = True
+    row_needs: tuple[str, ...] = ()  # columns besides the key without which a row is set aside
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        """The columns a row cannot be loaded without: the key's, and `row_needs`."""
+        return tuple(dict.fromkeys((*self.key, *self.row_needs)))
 
 
 TABLE_RULES: dict[str, TableRules] = {
@@ -218,16 +231,23 @@ def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Ru
     rules: list[Rule] = []
     label = spec.label or table
     child = spec.child
+    needed = set(spec.needed) if spec.row_level else set()
+    # A breach of the return's shape: a warning on its row, which is set aside when the
+    # column is one the row cannot be keyed or loaded without; or the file's refusal.
+    shape = WARNING if spec.row_level else CRITICAL
+    aside = ": the row is set aside, not loaded"
 
-    for column in spec.required:
+    required = spec.required + tuple(c for c in spec.needed if c not in spec.required)
+    for column in required if spec.row_level else spec.required:
         rules.append(
             Rule(
                 f"{label}.{column.lower()}_required",
-                CRITICAL,
-                f"{column} is blank: every row needs it",
+                shape,
+                f"{column} is blank: every row needs it" + (aside if column in needed else ""),
                 gxe.ExpectColumnValuesToNotBeNull,
                 {"column": column},
                 (column,),
+                column in needed,
             )
         )
     rules.append(
@@ -241,30 +261,38 @@ def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Ru
         )
     )
     if spec.key:
+        text = f"more than one row for the same {' + '.join(spec.key)}"
+        if spec.row_level:
+            text += (
+                ": a row repeated exactly loads once; rows that differ are set aside, not loaded"
+            )
         rules.append(
             Rule(
                 f"{label}.duplicate_key",
-                CRITICAL,
-                f"more than one row for the same {' + '.join(spec.key)}",
+                shape,
+                text,
                 gxe.ExpectCompoundColumnsToBeUnique,
                 {"column_list": ["_file", *spec.key]},
                 spec.key,
+                spec.row_level,
             )
         )
     for column in spec.dates:
+        then = aside if column in needed else ""
         rules += [
             Rule(
                 f"{label}.{column.lower()}_format",
-                CRITICAL,
-                f"{column} is not a date written {spec.date_text}",
+                shape,
+                f"{column} is not a date written {spec.date_text}{then}",
                 gxe.ExpectColumnValuesToMatchRegex,
                 {"column": column, "regex": spec.date_regex},
                 (column,),
+                column in needed,
             ),
             Rule(
                 f"{label}.{column.lower()}_impossible",
-                CRITICAL,
-                f"{column} is not a real calendar date",
+                shape,
+                f"{column} is not a real calendar date{then}",
                 gxe.ExpectColumnValuesToNotBeNull,
                 {
                     "column": f"{column}__date",
@@ -272,11 +300,12 @@ def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Ru
                     "condition_parser": "pandas",
                 },
                 (column,),
+                column in needed,
             ),
             Rule(
                 f"{label}.{column.lower()}_out_of_range",
-                CRITICAL,
-                f"{column} is outside the plausible years {EARLIEST_YEAR} to {LATEST_YEAR}",
+                shape,
+                f"{column} is outside the plausible years {EARLIEST_YEAR} to {LATEST_YEAR}{then}",
                 gxe.ExpectColumnValuesToBeBetween,
                 {
                     "column": f"{column}__year",
@@ -284,6 +313,7 @@ def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Ru
                     "max_value": LATEST_YEAR,
                 },
                 (column,),
+                column in needed,
             ),
         ]
     for column in spec.birth_dates:
@@ -324,7 +354,7 @@ def generic_rules(table: str, spec: TableRules, years: Iterable[int]) -> list[Ru
         rules.append(
             Rule(
                 f"{label}.{column.lower()}_shape",
-                CRITICAL,
+                shape,
                 f"{column} is not shaped like an {spec.return_name} code",
                 gxe.ExpectColumnValuesToMatchRegex,
                 {"column": column, "regex": pattern},

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc import costs_rules
+from csc import costs_rules, layout
 from csc import rules as rulebook
 
 FAR_FUTURE = "2200-01-01"
@@ -64,6 +64,47 @@ def header_match(header_rows: str | None) -> HeaderMatch:
     """  # nosec B608 # our own table and column names; values are bound
     in_header = 'case when d._la_code is null then null else h."CHILD" is not null end'
     return HeaderMatch(join, in_header, "h.dob")
+
+
+def table_rules(kind: str) -> rulebook.TableRules:
+    """What is checked in a CSV table: an SSDA903 table or the placement costs."""
+    return costs_rules.SPEC if kind == costs_rules.KIND else rulebook.TABLE_RULES[kind]
+
+
+def set_aside_sql(kind: str, batch: str, files: str) -> str:
+    """(_file, _row) of the rows of `files` (a relation of `_file`) that cannot be keyed.
+
+    A row is set aside when a column it needs (`TableRules.needed`) is blank or, for a date,
+    not a plausible date written dd/mm/YYYY; and when other rows of its file have the same
+    key: rows repeated exactly keep the first, rows that differ are all set aside (which one
+    is right is not the loader's to guess). The rules `*_required`, `*_format`,
+    `*_impossible`, `*_out_of_range` and `duplicate_key` report the same rows.
+    """
+    spec = table_rules(kind)
+    columns = layout.specs()[kind].columns
+    unkeyable = [f'b."{c}" is null' for c in spec.needed]
+    shaped = spec.date_regex[1:-1]
+    for column in spec.needed:
+        if column in spec.dates:
+            unkeyable.append(
+                f"not coalesce(regexp_full_match(b.\"{column}\", '{shaped}') and "
+                f"year(try_strptime(b.\"{column}\", '%d/%m/%Y')) between "
+                f"{rulebook.EARLIEST_YEAR} and {rulebook.LATEST_YEAR}, false)"
+            )
+    key = ", ".join(f'b."{c}"' for c in spec.key) or "b._row"
+    content = "to_json([" + ", ".join(f'b."{c}"' for c in columns) + "])"
+    return f"""
+        select _file, _row from (
+            select b._file, b._row, {" or ".join(unkeyable) or "false"} as unkeyable,
+                min({content}) over by_key <> max({content}) over by_key as conflicting,
+                row_number() over (partition by b._file, {key}, {content} order by b._row)
+                    as nth
+            from {batch} as b
+            where b._file in (select _file from {files})
+            window by_key as (partition by b._file, {key})
+        )
+        where unkeyable or conflicting or nth > 1
+    """  # nosec B608 # our own table and column names; no values
 
 
 def prepare_sql(kind: str, batch: str, header_rows: str | None) -> str:

@@ -289,6 +289,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"alter table {RAW_SCHEMA}.load_manifest add column if not exists submitted_at timestamp"
     )
+    # Rows of a loaded file that could not be keyed, so were not loaded.
+    con.execute(
+        f"alter table {RAW_SCHEMA}.load_manifest add column if not exists "
+        "rows_set_aside bigint default 0"
+    )
     for kind, spec in layout.specs().items():
         columns = ", ".join(f"{c.lower()} varchar" for c in spec.columns)
         con.execute(f"create table if not exists {raw_table(kind)} ({columns}, {LINEAGE_DDL})")

@@ -152,12 +152,24 @@ def test_the_header_must_name_the_council_it_was_dropped_for(tmp_path):
     assert region.status("header.csv") == "loaded"
 
 
-def test_header_year_and_reference_date_must_match_the_folder(tmp_path):
+def test_header_reference_date_must_match_the_folder(tmp_path):
     region = Region(tmp_path)
     region.drop("cin.xml", census(CLEAN, year="2023", reference="2023-03-31"))
     region.load()
+    assert region.status("cin.xml") == "quarantined"
     rules = {r for r, s, _ in failures(region) if s == "critical"}
-    assert {"cin.year_mismatch", "cin.reference_date_mismatch"} <= rules
+    assert rules == {"cin.reference_date_mismatch"}
+
+
+def test_a_wrong_header_year_is_reported_and_the_census_loads(tmp_path):
+    """The DfE reports a Year that does not end the collection year as an error in the
+    return and checks the rest; so does the warehouse."""
+    region = Region(tmp_path)
+    region.drop("cin.xml", census(CLEAN, year="2023"))
+    region.load()
+    assert region.status("cin.xml") == "loaded"
+    assert failures(region) == [("cin.year_mismatch", "warning", None)]
+    assert region.query("select count(*) from raw.cin_children") != [(0,)]
 
 
 def test_identifiable_census_is_quarantined(tmp_path):

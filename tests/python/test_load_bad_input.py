@@ -10,8 +10,8 @@ import pytest
 from conftest import EPISODE_COLUMNS, child, episode_rows, episodes_text, header_text
 
 
-def load_with_good_header(region, name: str, content: str | bytes):
-    region.drop("Header.csv", header_text())
+def load_with_good_header(region, name: str, content: str | bytes, header: str | None = None):
+    region.drop("Header.csv", header_text() if header is None else header)
     region.drop(name, content)
     return region.load()
 
@@ -129,24 +129,63 @@ def test_truncated_last_line_names_the_line(region):
         ("01/05/1890", "episodes.decom_out_of_range"),
     ],
 )
-def test_bad_dates_quarantine_naming_the_row(region, value, rule):
+def test_a_row_with_a_broken_key_date_is_set_aside_naming_the_row(region, value, rule):
+    """DECOM keys an episode: a row without a date there cannot be placed in the child's
+    care history, so it is set aside; the rest of the file loads."""
     rows = episode_rows()
     rows[1] = rows[1].replace("01/05/2023", value)
     load_with_good_header(region, "Episodes.csv", episodes_text(rows))
-    assert region.status("Episodes.csv") == "quarantined"
-    failures = [f for f in region.failures("Episodes.csv") if f[1] == "critical"]
-    assert [(f[0], f[2]) for f in failures] == [(rule, 3)]
+    assert region.status("Episodes.csv") == "loaded"
+    failures = [f for f in region.failures("Episodes.csv") if f[0] == rule]
+    assert [(f[1], f[2]) for f in failures] == [("warning", 3)]
+    assert "set aside" in failures[0][3]
+    loaded = region.query("select _row_number from raw.ssda903_episodes order by 1")
+    assert loaded == [(2,), (4,)]
 
 
-def test_duplicate_rows_name_both_rows(region):
+def test_a_broken_date_outside_the_key_is_reported_and_the_row_loads(region):
+    rows = episode_rows()
+    rows[1] = rows[1].replace("U6,PR1,,", "U6,PR1,31/02/2024,")
+    load_with_good_header(region, "Episodes.csv", episodes_text(rows))
+    assert region.status("Episodes.csv") == "loaded"
+    failures = [f[:3] for f in region.failures("Episodes.csv") if f[0] == "episodes.dec_impossible"]
+    assert failures == [("episodes.dec_impossible", "warning", 3)]
+    assert region.query("select count(*) from raw.ssda903_episodes") == [(3,)]
+
+
+def test_duplicate_rows_name_both_rows_and_a_repeat_loads_once(region):
     rows = episode_rows()
     load_with_good_header(region, "Episodes.csv", episodes_text([*rows, rows[0]]))
-    assert region.status("Episodes.csv") == "quarantined"
-    failures = [f for f in region.failures("Episodes.csv") if f[1] == "critical"]
-    assert [(f[0], f[2]) for f in failures] == [
-        ("episodes.duplicate_key", 2),
-        ("episodes.duplicate_key", 5),
-    ]
+    assert region.status("Episodes.csv") == "loaded"
+    failures = [f for f in region.failures("Episodes.csv") if f[0] == "episodes.duplicate_key"]
+    assert [(f[1], f[2]) for f in failures] == [("warning", 2), ("warning", 5)]
+    loaded = region.query("select _row_number from raw.ssda903_episodes order by 1")
+    assert loaded == [(2,), (3,), (4,)]
+
+
+def test_rows_that_differ_under_one_key_are_all_set_aside(region):
+    """Two different episodes with one CHILD + DECOM: which is right is not for the loader
+    to guess, so neither loads; the council sees both rows named."""
+    rows = episode_rows()
+    load_with_good_header(
+        region, "Episodes.csv", episodes_text([*rows, rows[0].replace(",C2,", ",C1,")])
+    )
+    assert region.status("Episodes.csv") == "loaded"
+    loaded = region.query("select _row_number from raw.ssda903_episodes order by 1")
+    assert loaded == [(3,), (4,)]
+    manifest = "select rows, rows_set_aside from raw.load_manifest where path like '%Episodes.csv'"
+    assert region.query(manifest) == [(2, 2)]
+
+
+def test_a_header_value_out_of_shape_is_reported_and_the_header_loads(region):
+    """MOTHER must be 0 or 1; anything else is the DfE's error to report, not a reason to
+    lose every child of the return."""
+    text = header_text().replace(",WBRI,,,", ",WBRI,,2,", 1)
+    load_with_good_header(region, "Episodes.csv", episodes_text(), header=text)
+    assert region.status("Header.csv") == "loaded"
+    failures = [f[:3] for f in region.failures("Header.csv") if f[0] == "header.mother_shape"]
+    assert failures == [("header.mother_shape", "warning", 2)]
+    assert region.query("select count(*) from raw.ssda903_header") == [(3,)]
 
 
 def test_unrecognised_file_is_kept_and_reported(region):
@@ -218,7 +257,8 @@ def test_same_file_dropped_twice_is_a_duplicate(region):
 def test_copies_in_one_run_share_the_first_copy_s_verdict(region):
     """Copies within one run are read once: a copy of a file that loads is a duplicate, a
     copy of a file that is refused is refused with it, never a duplicate of it."""
-    good, bad = episodes_text(), episodes_text([episode_rows()[0].replace(",C2,", ",ZZ,")])
+    first, *rest = episode_rows()
+    good, bad = episodes_text(), episodes_text(["1234" + first[first.index(",") :], *rest])
     region.drop("Header.csv", header_text())
     for name, text in (("a.csv", good), ("b.csv", good), ("c.csv", bad), ("d.csv", bad)):
         region.drop(name, text, reference_date="2024-02-29" if name < "c" else "2024-03-31")
@@ -231,6 +271,7 @@ def test_copies_in_one_run_share_the_first_copy_s_verdict(region):
         "c.csv": "quarantined",
         "d.csv": "quarantined",
     }
+    assert "episodes.child_not_pseudonymised" in {r[0] for r in region.failures("c.csv")}
     assert {r[0] for r in region.failures("d.csv")} == {"drop.same_as_refused"}
 
 

@@ -231,23 +231,6 @@ def test_the_header_check_waits_for_the_header(region):
 
 CRITICAL = {
     "child_not_pseudonymised": ("costs.child_not_pseudonymised", [3], changed(1, "CHILD", "1234")),
-    "child_required": ("costs.child_required", [3], changed(1, "CHILD", "")),
-    "place_start_required": ("costs.place_start_required", [2], changed(0, "PLACE_START", "")),
-    "place_start_format": (
-        "costs.place_start_format",
-        [2],
-        changed(0, "PLACE_START", "2023-05-01"),
-    ),
-    "cost_start_impossible": (
-        "costs.cost_start_impossible",
-        [4],
-        changed(2, "COST_START", "31/02/2024"),
-    ),
-    "cost_end_out_of_range": (
-        "costs.cost_end_out_of_range",
-        [3],
-        changed(1, "COST_END", "31/12/1923"),
-    ),
     "pound_sign": ("costs.weekly_cost_format", [5], changed(3, "WEEKLY_COST", "£6200")),
     "thousands_separator": (
         "costs.weekly_cost_format",
@@ -259,8 +242,6 @@ CRITICAL = {
         [2],
         changed(0, "WEEKLY_COST", "560.005"),
     ),
-    "weekly_cost_required": ("costs.weekly_cost_required", [2], changed(0, "WEEKLY_COST", "")),
-    "duplicate_line": ("costs.duplicate_key", [4, 6], [*cost_rows(), cost_rows()[2]]),
 }
 
 
@@ -283,6 +264,70 @@ def test_a_critical_breach_quarantines_the_file_naming_rule_and_rows(region, cas
         rule
         in region.query("select message from raw.load_manifest where path like '%costs.csv'")[0][0]
     )
+
+
+# rule, rows it reports, rows set aside (not loaded), the file's lines
+ROW_BREACHES = {
+    "child_required": ("costs.child_required", [3], [3], changed(1, "CHILD", "")),
+    "place_start_required": (
+        "costs.place_start_required",
+        [2],
+        [2],
+        changed(0, "PLACE_START", ""),
+    ),
+    "place_start_format": (
+        "costs.place_start_format",
+        [2],
+        [2],
+        changed(0, "PLACE_START", "2023-05-01"),
+    ),
+    "cost_start_impossible": (
+        "costs.cost_start_impossible",
+        [4],
+        [4],
+        changed(2, "COST_START", "31/02/2024"),
+    ),
+    "weekly_cost_required": (
+        "costs.weekly_cost_required",
+        [2],
+        [2],
+        changed(0, "WEEKLY_COST", ""),
+    ),
+    # An end date is not part of the key: the line loads, with the breach reported.
+    "cost_end_out_of_range": (
+        "costs.cost_end_out_of_range",
+        [3],
+        [],
+        changed(1, "COST_END", "31/12/1923"),
+    ),
+    # A line repeated exactly loads once.
+    "repeated_line": ("costs.duplicate_key", [4, 6], [6], [*cost_rows(), cost_rows()[2]]),
+    # Two different lines with one key: neither is loaded, since which is right is unknown.
+    "conflicting_lines": (
+        "costs.duplicate_key",
+        [4, 6],
+        [4, 6],
+        [*cost_rows(), cost_rows()[2].replace(",1100,", ",1150,")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ROW_BREACHES))
+def test_a_row_breach_is_reported_and_the_rest_of_the_file_loads(region, case):
+    """A breach in one line is that line's: the line is reported, and set aside when it
+    cannot be keyed; the file loads with every other line."""
+    rule, reported, aside, lines = ROW_BREACHES[case]
+    drop_with_903(region, costs_text(lines))
+    region.load()
+    assert region.status("costs.csv") == "loaded"
+    failures = region.failures("costs.csv")
+    assert {f[1] for f in failures if f[0] == rule} == {"warning"}
+    assert [f[2] for f in failures if f[0] == rule] == reported
+    assert not [f for f in failures if f[1] == "critical"]
+    loaded = region.query("select _row_number from raw.placement_costs order by 1")
+    assert [r for (r,) in loaded] == [r for r in range(2, len(lines) + 2) if r not in aside]
+    manifest = "select rows, rows_set_aside from raw.load_manifest where path like '%costs.csv'"
+    assert region.query(manifest) == [(len(lines) - len(aside), len(aside))]
 
 
 def test_a_later_reference_date_supersedes_and_other_kinds_stay(region):

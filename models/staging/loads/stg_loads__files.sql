@@ -16,6 +16,7 @@ final as (
         -- outcome
         status,
         rows as row_count,
+        rows_set_aside,
         critical_failures,
         warning_failures,
         -- times
