@@ -56,7 +56,10 @@ $(DFE_STAMP): requirements-dfe.lock
 lint: setup
 	$(BIN)/ruff check src tests/python scripts
 	$(BIN)/ruff format --check src tests/python scripts
-	$(BIN)/bandit -q -c pyproject.toml -r src
+	# The DfE rule modules are SQL text built from constants written here: every check but
+	# B608 (SQL built from strings) applies to them.
+	$(BIN)/bandit -q -c pyproject.toml -r src -x 'src/csc/dfe/ssda903_*,src/csc/dfe/cin_*'
+	$(BIN)/bandit -q -c pyproject.toml -s B608 -r src/csc/dfe
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 # The oracle's test runs the DfE's validators.

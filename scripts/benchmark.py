@@ -136,6 +136,71 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
                 count_rows(single),
             )
         )
+        out += bench_dfe_rules(scale, single, year, council / f"{int(year.name[:4]) - 1}-03-31")
+    return out
+
+
+def bench_dfe_rules(scale: float, single: Path, year: Path, previous: Path) -> list[Measure]:
+    """The warehouse's DfE rules on one council-year already loaded, beside the DfE's own
+    validator on the same files (build/dfe-venv, `make dfe`), and the ratio of the two."""
+    import json
+
+    import duckdb
+
+    from csc import dfe
+    from csc.dfe import engine
+
+    con = duckdb.connect(str(single / "build" / "warehouse.duckdb"))
+    try:
+        returns = con.sql(
+            "select distinct la_code, collection_year, kind = 'cin' from raw.load_manifest "
+            "where status = 'loaded'"
+        ).fetchall()
+        name = dfe.CIN if any(is_cin for *_, is_cin in returns) else dfe.SSDA903
+        con.execute("begin transaction")
+        started = time.perf_counter()
+        outcome = engine.check(
+            con, "benchmark", {(la, y) for la, y, _ in returns}, dt.datetime.now(), [name]
+        )
+        ours = time.perf_counter() - started
+        con.execute("rollback")
+    finally:
+        con.close()
+    dfe_python = ROOT / "build" / "dfe-venv" / "bin" / "python"
+    collection_year = returns[0][1]
+    rules = len(dfe.rules_for(name, int(collection_year[:4]) + 1))
+    out = [
+        Measure(
+            scale,
+            f"the warehouse's {rules} DfE {name} rules on that year (in-process, no memory figure)",
+            ours,
+            0,
+            f"{outcome.failures} failing rows",
+        )
+    ]
+    if not dfe_python.exists():
+        return out
+    answer = single / "dfe.json"
+    args = ["--year", collection_year, "--la", ONE_COUNCIL, "--out", str(answer)]
+    if name == dfe.CIN:
+        args = ["cin", *args, str(year / "cin_census.xml")]
+    else:
+        args = ["903", *args, "--this", str(year)]
+        if previous.is_dir():
+            args += ["--previous", str(previous)]
+    seconds, peak = run([str(dfe_python), str(ROOT / "scripts" / "dfe_oracle.py"), *args])
+    found = json.loads(answer.read_text())
+    out.append(
+        Measure(
+            scale,
+            "the DfE's validator on the same files "
+            f"({found['validator']['package']} {found['validator']['version']})",
+            seconds,
+            peak,
+            f"{len(found['failures'])} failures; {seconds / max(ours, 1e-9):.0f} times the "
+            "warehouse's rules",
+        )
+    )
     return out
 
 

@@ -131,9 +131,10 @@ INTAKE_RULES: dict[str, IntakeRule] = {
 }
 
 
-def catalogue() -> list[tuple[str, str, str]]:
-    """(rule id, severity, fixed description) of every rule, once each."""
-    from csc import annex_a_rules, cin_rules, costs_rules, rules
+def catalogue() -> list[tuple[str, str, str, str | None]]:
+    """(rule id, severity, fixed description, the DfE's severity) of every rule, once each:
+    the DfE's severity (error or query) for the DfE's own rules, blank for the warehouse's."""
+    from csc import annex_a_rules, cin_rules, costs_rules, dfe, rules
 
     out: dict[str, tuple[str, str]] = {
         rule_id: (rule.severity, rule.description) for rule_id, rule in INTAKE_RULES.items()
@@ -146,7 +147,13 @@ def catalogue() -> list[tuple[str, str, str]]:
     every += costs_rules.rules_for(rules.YEARS)
     for rule in every:
         out.setdefault(rule.id, (rule.severity, rule.description))
-    return sorted((rule_id, sev, text) for rule_id, (sev, text) in out.items())
+    dfe_severity = {}
+    for dfe_rule in dfe.every_rule():
+        out.setdefault(dfe_rule.id, (WARNING, dfe_rule.message))
+        dfe_severity[dfe_rule.id] = dfe_rule.severity
+    return sorted(
+        (rule_id, sev, text, dfe_severity.get(rule_id)) for rule_id, (sev, text) in out.items()
+    )
 
 
 def describe(rule_id: str) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from csc import batches, intake_rules, layout, reference, stamp, warehouse
 from csc.crash import crash_point
+from csc.dfe import engine as dfe_engine
 from csc.pseudonymise import TOKEN_PATTERN, file_format
 from csc.validate import Failure, Validator, prepare_sql, set_aside_sql
 
@@ -592,6 +593,16 @@ def supersede(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
     )
 
 
+def _returns_changed(report: LoadReport) -> set[tuple[str, str]]:
+    """(council, collection year) of every return a file of this load joined, or left by
+    being replaced: the returns whose DfE rules are to be checked again."""
+    return {
+        (d.la_code, d.collection_year)
+        for d in report.new
+        if d.status in (LOADED, RESTORED) and d.la_code and d.collection_year
+    }
+
+
 def _summary(drop: DropFile) -> str:
     if drop.status == DUPLICATE:
         return drop.failures[0].text if drop.failures else "identical to a file already loaded"
@@ -734,6 +745,7 @@ def _load_in(
             [now, restored],
         )
         supersede(con, now)
+        dfe_engine.check(con, load_id, _returns_changed(report) | dfe_engine.stale(con), now)
         con.execute("delete from raw.load_rules")
         _append(con, "raw.load_rules", intake_rules.catalogue())
         con.execute(

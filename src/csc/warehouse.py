@@ -289,6 +289,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"alter table {RAW_SCHEMA}.load_manifest add column if not exists submitted_at timestamp"
     )
+    # The DfE's severity (error, query) of the DfE's own rules.
+    con.execute(
+        f"alter table {RAW_SCHEMA}.load_rules add column if not exists dfe_severity varchar"
+    )
     # Rows of a loaded file that could not be keyed, so were not loaded.
     con.execute(
         f"alter table {RAW_SCHEMA}.load_manifest add column if not exists "

@@ -134,7 +134,8 @@ def test_each_representative_rule_reports_its_breach_and_nothing_else(tmp_path, 
     region.drop("cin.xml", census(CLEAN + a_child(2, BREACHES[rule])))
     region.load()
     assert region.status("cin.xml") == "loaded", "a business rule breach is a warning"
-    found = failures(region)
+    # The warehouse's own rules (the DfE's, `cin:NNNN`, are tested against the DfE's tool).
+    found = [f for f in failures(region) if ":" not in f[0]]
     assert {rule_id for rule_id, _, _ in found} == {rule}
     assert all(severity == "warning" and row == 2 for _, severity, row in found)
     reported_child = region.query("select distinct child from raw.load_failures")

@@ -14,7 +14,8 @@ final as (
         rule_id,
         -- the rule
         severity,
-        description
+        description,
+        dfe_severity
     from rules
 )
 
