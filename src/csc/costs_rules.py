@@ -48,7 +48,7 @@ FAR_FUTURE = "2200-01-01"
 SPEC = TableRules(
     dates=("PLACE_START", "COST_START", "COST_END"),
     required=("CHILD", "PLACE_START", "WEEKLY_COST", "COST_START"),
-    expected=("PLACE", "PLACE_PROVIDER", "LA_SHARE"),
+    expected=("PLACE", "LA_SHARE"),
     coded=("PLACE", "PLACE_PROVIDER"),
     key=("CHILD", "PLACE_START", "COST_START"),
     row_needs=("WEEKLY_COST",),
@@ -75,8 +75,25 @@ def _after(rule_id: str, text: str, later: str, earlier: str, or_equal: bool = T
     )
 
 
+# Placements that have no provider: temporary and other placements (the SSDA903 leaves
+# PLACE_PROVIDER blank for them).
+NO_PROVIDER = '["T0", "T1", "T2", "T3", "T4", "Z1", "Z11", "Z12", "Z13", "Z14"]'
+
+
 def _specific() -> list[Rule]:
     rules = [
+        Rule(
+            f"{LABEL}.place_provider_missing",
+            WARNING,
+            "PLACE_PROVIDER is blank for a placement that has a provider",
+            gxe.ExpectColumnValuesToNotBeNull,
+            {
+                "column": "PLACE_PROVIDER",
+                "row_condition": f"PLACE not in {NO_PROVIDER}",
+                "condition_parser": "pandas",
+            },
+            ("PLACE", "PLACE_PROVIDER"),
+        ),
         Rule(
             f"{LABEL}.weekly_cost_format",
             CRITICAL,

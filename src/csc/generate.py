@@ -41,6 +41,7 @@ FILE_NAMES: dict[str, str] = {
     "placed_adoption": "PlacedAdoption.csv",
     "ad1": "AD1.csv",
     "sw_episodes": "SWEpisodes.csv",
+    "prev_perm": "PrevPerm.csv",
 }
 INJECTED_ERRORS_FILE = "injected_errors.csv"
 INJECTED_ERRORS_COLUMNS = ("ons_code", "reference_date", "file", "rule", "child")
@@ -105,6 +106,9 @@ TEMPORARY = frozenset({"T0", "T1", "T2", "T3", "T4"})
 HOME_RECS = frozenset({"E4A", "E4B", "E13"})
 ORDER_RECS = frozenset({"SGO", "E41", "E45", "E46", "E47", "E48"})
 RECODED_PLACE = {"H5": "K3", "P2": "K3", "Z1": "Z14"}
+# Supported accommodation for 16- and 17-year-olds became regulated by Ofsted on this day:
+# independent living (P2) ended and semi-independent settings (H5) carry a URN from it.
+SUPPORTED_REFORM = date(2023, 10, 28)
 
 
 class Weighted:
@@ -190,9 +194,8 @@ SGO_RECS: dict[str, Weighted] = {
 }
 HOME_REC_MIX = _w("E4A 62, E4B 22, E13 16")
 REVIEW_CODES = _w("PN1 45, PN2 5, PN3 6, PN4 3, PN5 10, PN6 14, PN7 17")
-SW_REASONS = _w(
-    "LEFTRL 33, MANAGE 14, ORGRST 9, ABSENC 9, PCCHAN 10, CHCHAN 5, FCONTA 5, TSPROC 8, OTHERS 7"
-)
+# FCONTA (first contact) opens a child's first allocation, so it is never a reason to change.
+SW_REASONS = _w("LEFTRL 33, MANAGE 14, ORGRST 9, ABSENC 9, PCCHAN 10, CHCHAN 5, TSPROC 8, OTHERS 7")
 PLACED_CEASED_REASONS = _w("RD1 40, RD3 40, RD4 20")
 ADOPTERS = (
     (0.42, ("2", "MF", "L11")),
@@ -210,7 +213,8 @@ ACTIV_17_18 = _w("F2 45, P2 5, F4 4, F5 8, P5 5, F1 1, G4 7, G5 22, G6 3")
 ACTIV_19_21 = _w("F1 7, P1 1, F2 17, P2 4, F4 5, P4 1, F5 19, P5 12, G4 8, G5 20, G6 6")
 ACCOM_17_18 = _w("Z 25, D 30, B 14, U 10, C 5, E 9, T 3, Y 2, K 2")
 ACCOM_19_21 = _w("U 40, D 15, B 15, Z 9, E 5, T 3, K 3, X 2, S 1, V 2, W 1")
-ACCOM_UNSUITABLE = {"S": 0.85, "X": 0.8, "W": 0.6, "V": 0.6}
+# No fixed abode (S) and gone abroad (X) are always unsuitable; W and V mostly.
+ACCOM_UNSUITABLE = {"S": 1.0, "X": 1.0, "W": 0.6, "V": 0.6}
 UASC_TREND = {
     2013: 0.5,
     2014: 0.8,
@@ -325,6 +329,9 @@ def _uasc_trend(day: date) -> float:
 # --------------------------------------------------------------------------- records
 
 
+Worker = tuple[str, date, date, str]  # social worker, from, to, reason for the change
+
+
 @dataclass(slots=True)
 class Placement:
     code: str
@@ -363,7 +370,8 @@ class Period:
     episodes: list[Episode] = field(default_factory=list)
     missing: list[tuple[str, date, date]] = field(default_factory=list)
     reviews: list[tuple[date, str]] = field(default_factory=list)
-    workers: list[tuple[str, date, date, str]] = field(default_factory=list)
+    workers: list[Worker] = field(default_factory=list)
+    prev_perm: tuple[str, str, date | None] = ("Z1", "", None)
     decision: date | None = None
     decision_ceased: tuple[date, str] | None = None
     adoption: tuple[date, str, str, str, str] | None = None
@@ -380,6 +388,7 @@ class Child:
     seed: int
     periods: list[Period] = field(default_factory=list)
     mc_dob: date | None = None
+    workers: list[Worker] = field(default_factory=list)
     care_leaver: bool = False
     leaver_birthdays: tuple[date, ...] = ()
     first: date = date.min
@@ -544,10 +553,12 @@ def _settings(rng: random.Random, ctx: Context) -> dict[str, list[Setting]]:
             post = placement_postcode(rng, ctx, in_area.get(provider, 0.5))
             if kind == "registered":
                 out.append(Setting(sc_urn(rng), post, provider))
+            elif kind == "school":
+                out.append(Setting(f"{_between(rng, 100000, 149999)}", post, provider))
             elif kind == "supported":
                 out.append(Setting(NOT_REGISTERED, post, provider, new_urn(rng)))
             else:
-                out.append(Setting(NOT_REGISTERED, post, provider))
+                out.append(Setting("", post, provider))
         return out
 
     return {
@@ -556,7 +567,7 @@ def _settings(rng: random.Random, ctx: Context) -> dict[str, list[Setting]]:
         "SEMI": build(int(5 * size), PROVIDERS["semi"], {"PR1": 0.9, "PR4": 0.55}, "supported"),
         "SHORT": build(2, _w("PR1 1"), {"PR1": 1.0}, "registered"),
         "R1": build(2, PROVIDERS["care_home"], {}, "unregistered"),
-        "S1": build(3, PROVIDERS["school"], {"PR1": 0.9, "PR4": 0.3, "PR5": 0.3}, "unregistered"),
+        "S1": build(3, PROVIDERS["school"], {"PR1": 0.9, "PR4": 0.3, "PR5": 0.3}, "school"),
         "R3": build(2, PROVIDERS["family_centre"], {"PR1": 0.9}, "registered"),
         "R2": build(2, _w("PR3 1"), {"PR3": 0.7}, "unregistered"),
         "R5": build(3, _w("PR3 1"), {"PR3": 0.15}, "unregistered"),
@@ -689,6 +700,8 @@ def _plan_adopt(rng: random.Random, start: date, age: float, b18: date) -> Plan:
     if rng.random() < 0.08:
         ceased = final + days(_between(rng, 120, 500))
         plan.decision_ceased = (ceased, PLACED_CEASED_REASONS.pick(rng))
+        # The placement order is revoked with the decision and the care order revives.
+        legal.append((ceased, "C2"))
         if rng.random() < 0.5:
             plan.end, plan.rec, plan.outcome = b18, "AGE18", "long"
         else:
@@ -838,7 +851,7 @@ def _year_code(rng: random.Random, generic: str, day: date) -> str:
     if generic == "SEMI":
         if year_end >= 2025:
             return "K3"
-        return "P2" if rng.random() < 0.12 else "H5"
+        return "P2" if rng.random() < 0.12 and day < SUPPORTED_REFORM else "H5"
     if generic == "Z":
         return "Z1" if year_end <= 2025 else Z_CODES.pick(rng)
     return generic
@@ -873,10 +886,12 @@ def _generic_code(
 def _make_placement(
     rng: random.Random, ctx: Context, code: str, carer: int, home: str
 ) -> Placement:
+    # Only foster and adoption placements use the URN XXXXXXX; the types Ofsted does not
+    # register (temporary, with parents, other) leave it blank.
     if code in TEMPORARY:
-        return Placement(code, carer, "", "", NOT_REGISTERED)
+        return Placement(code, carer, "", "", "")
     if code == "P1":
-        return Placement(code, carer, "PR0", home, NOT_REGISTERED)
+        return Placement(code, carer, "PR0", home, "")
     if code in FOSTER:
         kind = "kin" if code in KINSHIP else "foster"
         provider = PROVIDERS[kind].pick(rng)
@@ -898,8 +913,9 @@ def _make_placement(
             urn = setting.later_urn or new_urn(rng)
         later = setting.later_urn if code in ("H5", "P2") else ""
         return Placement(code, carer, setting.provider, setting.post, urn, later)
-    provider = PROVIDERS["other"].pick(rng) if code.startswith("Z") else "PR4"
-    return Placement(code, carer, provider, placement_postcode(rng, ctx, 0.5), NOT_REGISTERED)
+    # Other placements (Z) have no provider.
+    provider = "" if code.startswith("Z") else "PR4"
+    return Placement(code, carer, provider, placement_postcode(rng, ctx, 0.5), "")
 
 
 def _move_rate(code: str, age: float, wobble: float) -> float:
@@ -960,6 +976,8 @@ def _next_placement(
     age = (t - child.dob).days / 365.25
     generic = _generic_code(rng, child, plan, kind, age, (t - plan.start).days)
     placement = _make_placement(rng, ctx, _year_code(rng, generic, t), carer, home)
+    if placement.code == "H5" and t >= SUPPORTED_REFORM:
+        placement.urn = placement.later_urn
     if kind in ("semi", "kin"):
         return placement, "CHILD" if kind == "semi" and rng.random() < 0.3 else "LAREQ"
     return placement, MOVE_REASONS.pick(rng)
@@ -989,6 +1007,9 @@ def _placements(
             move_at, emergency = t + days(_between(rng, 2, 45)), False
         elif not phase_fixed:
             rate = _move_rate(placement.code, age, wobble)
+            if t - plan.start >= days(365):
+                # Past the first year most children are in the placement planned for them.
+                rate *= SETTLED_MOVES
             if rate > 0:
                 move_at = t + days(int(rng.expovariate(rate) * 365.25) + 1)
         stay_end = move_at if move_at and move_at < limit else limit
@@ -1023,13 +1044,33 @@ def _with_temporary_moves(
                 continue
             carer += 1
             code = TEMPORARY_CODES.pick(rng)
-            extra.append((t, Placement(code, carer, "", "", NOT_REGISTERED), "OTHER"))
+            extra.append((t, Placement(code, carer, "", "", ""), "OTHER"))
             extra.append((t + days(length), placement, "CARPL"))
             taken.update((t, t + days(length)))
             t += days(length)
     if not extra:
         return moves
     return sorted(moves + extra, key=lambda move: move[0])
+
+
+def _supported_reform(moves: list[Move], end: date) -> list[Move]:
+    """A child in independent living (P2) or an unregistered semi-independent setting (H5)
+    when the reform came in stays with the same provider, now registered: a new episode."""
+    out: list[Move] = []
+    for i, (start, placement, reason) in enumerate(moves):
+        out.append((start, placement, reason))
+        stay_end = moves[i + 1][0] if i + 1 < len(moves) else end
+        if placement.code in ("H5", "P2") and start < SUPPORTED_REFORM < stay_end:
+            registered = Placement(
+                "H5",
+                placement.carer,
+                placement.provider,
+                placement.post,
+                placement.later_urn,
+                placement.later_urn,
+            )
+            out.append((SUPPORTED_REFORM, registered, "PLACE"))
+    return out
 
 
 def _rne(ls_changed: bool, carer_changed: bool, place_changed: bool) -> str:
@@ -1057,7 +1098,8 @@ def chain_episodes(plan: Plan, moves: list[Move]) -> list[Episode]:
         if prev is None:
             rne, reason = "S", ""
         else:
-            rne = _rne(ls != prev_ls, placement.carer != prev.carer, placement.code != prev.code)
+            changed = placement.code != prev.code or placement.urn != prev.urn
+            rne = _rne(ls != prev_ls, placement.carer != prev.carer, changed)
             if not rne:
                 continue
             if rne == "L":
@@ -1079,6 +1121,13 @@ def chain_episodes(plan: Plan, moves: list[Move]) -> list[Episode]:
             )
         )
         prev_ls, prev = ls, placement
+    # The reason for a placement change is recorded on the episode that ends with it, and
+    # not for moves into or out of a temporary placement.
+    for before, after in itertools.pairwise(episodes):
+        moved = after.rne in ("P", "B", "T", "U")
+        temporary = before.place in TEMPORARY or after.place in TEMPORARY
+        before.reason = after.reason if moved and not temporary else ""
+    episodes[-1].reason = ""
     return episodes
 
 
@@ -1102,6 +1151,7 @@ def _final_rec(rng: random.Random, plan: Plan, last: Episode, cin: str) -> str:
 
 # --------------------------------------------------------------------------- period detail
 
+SETTLED_MOVES = 0.25
 RUN_RATES = {"K2": 7.0, "H5": 4.0, "K3": 4.0, "P2": 3.0, "P1": 1.0, "S1": 2.0}
 
 
@@ -1126,7 +1176,8 @@ def _missing(rng: random.Random, child: Child, period: Period) -> list[tuple[str
             if t >= ep.dec:
                 break
             kind = "A" if rng.random() < 0.25 else "M"
-            back = min(t + days(_missing_length(rng, kind)), period.end)
+            # A child missing when the placement ends is back by then (rules 575, 577).
+            back = min(t + days(_missing_length(rng, kind)), ep.dec)
             out.append((kind, t, back))
             t = back + DAY
             free = t
@@ -1163,17 +1214,33 @@ def _reviews(rng: random.Random, child: Child, period: Period) -> list[tuple[dat
     return out
 
 
-def _workers(rng: random.Random, ctx: Context, period: Period) -> list[tuple[str, date, date, str]]:
-    out: list[tuple[str, date, date, str]] = []
-    t, reason, previous = period.start, "TSPROC", ""
-    while t < period.end:
+def _workers(rng: random.Random, ctx: Context, periods: list[Period]) -> list[Worker]:
+    """A child's social workers from the first detailed period on: one allocation after
+    another without gaps, kept while the child is out of care (as a child in need or care
+    leaver), a new team taking over when the child comes back into care, and the last one
+    still open."""
+    out: list[Worker] = []
+    t, reason, previous = periods[0].start, "FCONTA", ""
+    i = 0
+    while True:
         worker = _choice(rng, ctx.workers)
         if worker == previous:
             worker = ctx.workers[(ctx.workers.index(worker) + 1) % len(ctx.workers)]
         change = t + days(max(14, int(rng.expovariate(1 / 400))))
-        out.append((worker, t, min(change, period.end), reason))
-        t, previous, reason = change, worker, SW_REASONS.pick(rng)
-    return out
+        if change >= periods[i].end:
+            # Out of care the allocation stands until the child comes back, if ever.
+            i += 1
+            if i == len(periods):
+                out.append((worker, t, date.max, reason))
+                return out
+            change, reason_next = periods[i].start, "TSPROC"
+        else:
+            reason_next = SW_REASONS.pick(rng)
+            if change.month == 3 and change.day > 25:
+                # Caseloads are not handed over in the last days of the year.
+                change = date(change.year, 4, 1)
+        out.append((worker, t, change, reason))
+        t, previous, reason = change, worker, reason_next
 
 
 def _adopters(rng: random.Random, with_carer: bool) -> tuple[str, str, str, str]:
@@ -1188,13 +1255,16 @@ def _adopters(rng: random.Random, with_carer: bool) -> tuple[str, str, str, str]
 def _drafts(rng: random.Random, ctx: Context, episodes: list[Episode]) -> None:
     columns = reference.tables()["episodes"].columns
     for ep in episodes:
-        if ep.provider in ("", "PR0") or rng.random() >= DRAFT_SHARE:
+        # A draft is corrected by the next return, so only an episode that has closed by the
+        # end of its first year shows one (an open one would differ from last year's).
+        first_year_end = date(reference.year_ending(ep.decom), 3, 31)
+        if ep.provider in ("", "PR0") or ep.dec > first_year_end or rng.random() >= DRAFT_SHARE:
             continue
         draw = rng.random()
         if draw < 0.45:
             alternative = _choice(rng, [p for p in ("PR1", "PR4", "PR5") if p != ep.provider])
             ep.draft = (columns.index("PLACE_PROVIDER"), alternative)
-        elif draw < 0.75 and ep.urn != NOT_REGISTERED:
+        elif draw < 0.75 and ep.urn not in ("", NOT_REGISTERED):
             ep.draft = (columns.index("URN"), sc_urn(rng))
         else:
             ep.draft = (columns.index("PL_POST"), local_postcode(rng, ctx))
@@ -1205,13 +1275,13 @@ def detail_period(
 ) -> None:
     moves = _placements(rng, ctx, child, plan, period.home_post)
     moves = _with_temporary_moves(rng, moves, plan.legal, plan.end)
+    moves = _supported_reform(moves, plan.end)
     period.episodes = chain_episodes(plan, moves)
     period.rec = _final_rec(rng, plan, period.episodes[-1], period.cin)
     period.episodes[-1].rec = period.rec
     _drafts(rng, ctx, period.episodes)
     period.missing = _missing(rng, child, period)
     period.reviews = _reviews(rng, child, period)
-    period.workers = _workers(rng, ctx, period)
     period.decision = plan.decision
     period.decision_ceased = plan.decision_ceased
     if period.rec in ("E11", "E12") and plan.match:
@@ -1231,6 +1301,30 @@ def _entry_age_days(rng: random.Random, uasc: bool) -> int:
         return _between(rng, 0, 14) if rng.random() < 0.45 else _between(rng, 15, 364)
     low, high = {"1": (1, 5), "5": (5, 10), "10": (10, 16), "16": (16, 18)}[band]
     return _between(rng, int(low * 365.25), int(high * 365.25) - 20)
+
+
+PREV_PERM_BY_REC = {"E11": "P1", "E12": "P1", "E41": "P3"} | dict.fromkeys(
+    ("E45", "E46", "E47", "E48"), "P2"
+)
+# Children starting care who had left an earlier care or been placed under an order:
+# adoption (P1), special guardianship (P2), a child arrangements order (P3).
+FIRST_PREV_PERM = _w("Z1 955, P1 12, P2 22, P3 11")
+
+
+def _prev_perm(
+    rng: random.Random, ctx: Context, child: Child, period: Period, previous: Period | None
+) -> tuple[str, str, date | None]:
+    """The permanence arrangement a child had before this period of care, if any: the order
+    that ended the council's own last period, or one made elsewhere or before records."""
+    if previous is not None and previous.rec in PREV_PERM_BY_REC:
+        return PREV_PERM_BY_REC[previous.rec], ctx.council.la_number, previous.end
+    code = FIRST_PREV_PERM.pick(rng)
+    earliest, latest = child.dob + days(180), period.start - days(90)
+    if code == "Z1" or previous is not None or latest <= earliest:
+        return "Z1", "", None
+    own = rng.random() < 0.6 or not ctx.other_la_numbers
+    la = ctx.council.la_number if own else _choice(rng, ctx.other_la_numbers)
+    return code, la, earliest + days(_between(rng, 0, (latest - earliest).days))
 
 
 def _period_from_plan(plan: Plan, cin: str, home: str) -> Period:
@@ -1277,10 +1371,17 @@ def _care_child(
         detail_seed = rng.getrandbits(64)
         if period.end >= window:
             detail_period(seeded(detail_seed), ctx, child, period, plan)
+            previous = child.periods[-1] if child.periods else None
+            period.prev_perm = _prev_perm(seeded(detail_seed + 1), ctx, child, period, previous)
         child.periods.append(period)
         t = _reentry(rng, child, period)
         if rng.random() < 0.3:
             home = local_postcode(rng, ctx)
+    detailed = [p for p in child.periods if p.episodes]
+    if detailed:
+        child.workers = _workers(seeded(child.seed + 1), ctx, detailed)
+        for p in detailed:
+            p.workers = [w for w in child.workers if w[1] <= p.end and w[2] > p.start]
     _finish_child(child)
     return child
 
@@ -1310,7 +1411,8 @@ def _short_break_child(
         setting = _choice(rng, ctx.settings["SHORT"])
         place = Placement("K2", 1, setting.provider, setting.post, setting.urn)
     else:
-        place = _make_placement(rng, ctx, _choice(rng, ("U4", "U6")), 1, home)
+        # Short-break carers are never the child's long-term foster carers (U1, U4).
+        place = _make_placement(rng, ctx, "U6", 1, home)
     if rng.random() < 0.2:
         _add_break(child, place, "V4", start, stop, home, window)
     else:
@@ -1327,7 +1429,8 @@ def _short_break_child(
 def _add_break(
     child: Child, place: Placement, ls: str, start: date, end: date, home: str, window: date
 ) -> None:
-    period = Period(start=start, end=end, rec="E4A", cin="N2", home_post=home, short_break=True)
+    # Short breaks (V3, V4) carry no home or placement location, URN, reviews or motherhood.
+    period = Period(start=start, end=end, rec="E4A", cin="N2", home_post="", short_break=True)
     if end >= window:
         period.episodes = [
             Episode(
@@ -1338,8 +1441,8 @@ def _add_break(
                 place=place.code,
                 provider=place.provider,
                 reason="",
-                pl_post=place.post,
-                urn=place.urn,
+                pl_post="",
+                urn="",
                 rec="E4A",
             )
         ]
@@ -1358,7 +1461,9 @@ def _finish_child(child: Child) -> None:
 
 def _is_care_leaver(child: Child) -> bool:
     periods = [p for p in child.periods if not p.short_break]
-    if not periods or periods[-1].rec in ("E2", "E15"):
+    # Those who died, were found to be adults, were adopted or whose care passed to
+    # another council (which reports them) are not this council's care leavers.
+    if not periods or periods[-1].rec in ("E2", "E15", "E3", "E11", "E12"):
         return False
     b14, b16, b18 = (add_years(child.dob, n) for n in (14, 16, 18))
     qualifying = sum(max(0, (min(p.end, b18) - max(p.start, b14)).days) for p in periods)
@@ -1472,7 +1577,7 @@ def _episode_row(child: Child, period: Period, ep: Episode, view: View) -> list[
         ep.provider,
         fmt(ep.dec) if closed else "",
         ep.rec if closed else "",
-        ep.reason,
+        ep.reason if closed else "",
         period.home_post,
         ep.pl_post,
         urn,
@@ -1488,7 +1593,8 @@ def _child_rng(child: Child, year_ending: int, salt: int) -> random.Random:
 
 def _oc2_row(child: Child, view: View) -> list[str]:
     rng = _child_rng(child, view.year_ending, 2)
-    age = age_at(child.dob, view.reference_date)
+    # The items depend on the age at the end of the collection year, in-year extracts too.
+    age = age_at(child.dob, date(view.year_ending, 3, 31))
     score, reason = "", ""
     if 4 <= age <= 16:
         if rng.random() < 0.78:
@@ -1496,21 +1602,24 @@ def _oc2_row(child: Child, view: View) -> list[str]:
             score = str(min(40, max(0, round(rng.gauss(base, 4)))))
         else:
             reason = SDQ_MISSING.pick(rng)
-    else:
+    elif age == 17 and age_at(child.dob, view.start) < 17:
         reason = "SDQ1"
     teeth = {2020: 0.7, 2021: 0.4, 2022: 0.7}.get(view.year_ending, 0.84)
     misuse = age >= 11 and rng.random() < 0.06
     received = offered = ""
     if misuse:
         received = "1" if rng.random() < 0.55 else "0"
-        offered = "1" if received == "1" or rng.random() < 0.7 else "0"
+        # Whether one was offered is asked only of those who did not receive one.
+        offered = "" if received == "1" else _flag(rng, 0.7)
+    convicted = _flag(rng, 0.035) if age >= 10 else ""
+    health_check = _flag(rng, 0.9)
     return [
         child.child_id,
         fmt(child.dob),
         score,
         reason,
-        "1" if age >= 10 and rng.random() < 0.035 else "0",
-        _flag(rng, 0.9),
+        convicted,
+        health_check if age < 5 else "",
         _flag(rng, 0.86),
         _flag(rng, teeth),
         _flag(rng, 0.9),
@@ -1527,22 +1636,39 @@ def _flag(rng: random.Random, share: float) -> str:
 def _oc3_row(child: Child, birthday_age: int, view: View) -> list[str]:
     rng = _child_rng(child, view.year_ending, 3)
     in_touch = IN_TOUCH.pick(rng)
-    if in_touch in ("NO", "REFU"):
+    if in_touch in ("NO", "REFU", "RHOM"):
         return [child.child_id, fmt(child.dob), in_touch, "0", "0"]
     activ = (ACTIV_17_18 if birthday_age <= 18 else ACTIV_19_21).pick(rng)
     letter = (ACCOM_17_18 if birthday_age <= 18 else ACCOM_19_21).pick(rng)
+    if letter == "Z" and birthday_age == 17:
+        letter = "D"  # staying put with former foster carers begins at 18
     unsuitable = rng.random() < ACCOM_UNSUITABLE.get(letter, 0.04)
     return [child.child_id, fmt(child.dob), in_touch, activ, f"{letter}{2 if unsuitable else 1}"]
 
 
 def _in_care_on(child: Child, day: date) -> bool:
-    return any(p.start <= day < p.end for p in child.periods if not p.short_break)
+    """Looked after on `day`, counting the day care ended (care ending on the 17th or 18th
+    birthday leaves nothing to report for that birthday)."""
+    return any(p.start <= day <= p.end for p in child.periods if not p.short_break)
+
+
+def _left_care_before(child: Child, day: date) -> bool:
+    """A care leaver by `day`: care that qualifies had already ended (a young person who
+    first came into care after the birthday is not yet a care leaver on it)."""
+    b14, b16, b18 = (add_years(child.dob, n) for n in (14, 16, 18))
+    ended = [p for p in child.periods if not p.short_break and p.end < day]
+    qualifying = sum(max(0, (min(p.end, b18) - max(p.start, b14)).days) for p in ended)
+    return qualifying >= 91 and any(p.end >= b16 for p in ended)
 
 
 def _oc3_rows(child: Child, view: View) -> list[list[str]]:
     rows = []
     for n, birthday in enumerate(child.leaver_birthdays, start=17):
-        if view.start <= birthday <= view.reference_date and not _in_care_on(child, birthday):
+        if (
+            view.start <= birthday <= view.reference_date
+            and not _in_care_on(child, birthday)
+            and _left_care_before(child, birthday)
+        ):
             rows.append(_oc3_row(child, n, view))
     return rows
 
@@ -1560,8 +1686,14 @@ def _upn(child: Child, ref: date) -> str:
 
 
 def _is_oc2(child: Child, view: View) -> bool:
-    ref, year_before = view.reference_date, view.year_before
-    return any(p.start <= year_before and p.end > ref and not p.short_break for p in child.periods)
+    """Looked after continuously since the start of the year: no start after 1 April and
+    no ceasing before the year's end (31 March itself counts as the end)."""
+    ref = view.reference_date
+    return any(
+        p.start <= view.start and (p.end >= ref if view.full_year else p.end > ref)
+        for p in child.periods
+        if not p.short_break
+    )
 
 
 def _view_periods(child: Child, view: View) -> list[Period]:
@@ -1582,26 +1714,39 @@ def _child_tables(child: Child, view: View, tables: Tables) -> None:
         if ep.decom <= ref and ep.dec >= start
     ]
     leaver = child.leaver_birthdays
-    if leaver and leaver[0] <= ref and leaver[-1] >= start:
-        tables["oc3"].extend(_oc3_rows(child, view))
-    if not episodes:
+    oc3 = _oc3_rows(child, view) if leaver and leaver[0] <= ref and leaver[-1] >= start else []
+    tables["oc3"].extend(oc3)
+    if not episodes and not oc3:
         return
+    # The header lists care leavers in OC3 as well as the children looked after.
     cid, dob = child.child_id, fmt(child.dob)
     tables["episodes"].extend(episodes)
     sex = _sex(child.sex, year_end)
     mother = ""
     mc_dob = ""
-    if child.sex == "2":
+    if child.sex == "2" and (not periods or any(not p.short_break for p in periods)):
         is_mother = child.mc_dob is not None and child.mc_dob <= ref
-        mother = "1" if is_mother else "0"
-        mc_dob = fmt(child.mc_dob) if is_mother else ""
+        # Care leavers are in the header without the motherhood items.
+        mother = ("1" if is_mother else "0") if periods else ""
+        mc_dob = fmt(child.mc_dob) if is_mother and periods else ""
     tables["header"].append([cid, sex, dob, child.ethnic, _upn(child, ref), mother, mc_dob])
+    if not episodes:
+        return
     if child.uasc:
         tables["uasc"].append([cid, sex, dob, fmt(_uasc_ceased(child))])
     if _is_oc2(child, view):
         tables["oc2"].append(_oc2_row(child, view))
     for p in periods:
         _period_tables(child, p, view, tables)
+    for worker, began, ended, reason in child.workers:
+        if began <= ref and ended >= start:
+            tables["sw_episodes"].append(
+                [cid, dob, worker, fmt(began), fmt(ended) if ended <= ref else "", reason]
+            )
+    starts = [p for p in periods if start <= p.start <= ref]
+    if starts:
+        code, la, when = starts[0].prev_perm
+        tables["prev_perm"].append([cid, dob, code, la, fmt(when)])
 
 
 def _period_tables(child: Child, p: Period, view: View, tables: Tables) -> None:
@@ -1613,11 +1758,6 @@ def _period_tables(child: Child, p: Period, view: View, tables: Tables) -> None:
     for day, code in p.reviews:
         if start <= day <= ref:
             tables["reviews"].append([cid, dob, fmt(day), code])
-    for worker, began, ended, reason in p.workers:
-        if began <= ref and ended >= start:
-            tables["sw_episodes"].append(
-                [cid, dob, worker, fmt(began), fmt(ended) if ended <= ref else "", reason]
-            )
     if p.decision and p.decision <= ref:
         ceased, reason = p.decision_ceased or (None, "")
         if ceased is None or ceased >= start:

@@ -333,6 +333,17 @@ def last_activity(ref: Referral) -> int:
     return last
 
 
+def _one_assessment_at_a_time(ref: Referral) -> None:
+    """An assessment still open when the referral's next one starts is signed off the day
+    before (8863Q)."""
+    ordered = sorted(ref.assessments, key=lambda a: a.start)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if earlier.authorised is None or earlier.authorised >= later.start:
+            earlier.authorised = max(earlier.start, later.start - 1)
+            if earlier.review is not None and earlier.review > earlier.authorised:
+                earlier.review = earlier.authorised
+
+
 def truncate(ref: Referral, limit: int) -> None:
     """Cut a referral's activity at `limit`, the day it closes."""
     ref.assessments = [a for a in ref.assessments if a.start <= limit]
@@ -389,6 +400,12 @@ class CouncilSim:
         self.ctx = generate.council_context(ons_code, seeded(f"{seed}:{ons_code}"), scale)
         self.start, self.horizon, self.window = start, horizon, window
         self.horizon_day = horizon.toordinal()
+        # The days a census year ends as the DfE's tool reads a census: every 31 March, the
+        # last extract, and the day before the twelve months that extract covers.
+        self.census_days = sorted(
+            {date(y, 3, 31).toordinal() for y in range(start.year, horizon.year + 1)}
+            | {self.horizon_day, add_years(horizon, -1).toordinal()}
+        )
         relative = generate.council_factor(ons_code) / generate._regional_mean_factor()
         self.vary = relative**0.3
         self.late_assessment = LATE_ASSESSMENT_SHARE * (0.6 + 0.8 * _unit(f"cin-late:{ons_code}"))
@@ -407,16 +424,27 @@ class CouncilSim:
         self.people.append(person)
         return person
 
-    def _assessment(self, rng: random.Random, start: int, uasc: bool = False) -> Assessment:
+    def _assessment(
+        self, rng: random.Random, start: int, uasc: bool = False, may_find_nothing: bool = False
+    ) -> Assessment:
+        """An assessment from `start`. Only one that closes the case may find no factors
+        ("21"): a case that goes on had something identified (8873Q)."""
         if rng.random() < self.late_assessment:
             days = _between(rng, 46, 95) if rng.random() < 0.8 else _between(rng, 96, 170)
         else:
             days = 3 + int((rng.random() + rng.random()) * 21.5)
         authorised = self.cal.add(start, days)
+        # An assessment still open at a census more than 45 working days after it began is
+        # queried by the DfE (8670Q): councils sign such assessments off by the census.
+        for census in self.census_days:
+            if start <= census < authorised and self.cal.between(start, census) > 40:
+                authorised = census
+                days = self.cal.between(start, census)
+                break
         review = self.cal.add(start, max(1, days - _between(rng, 0, 4)))
         if uasc:
             factors: tuple[str, ...] = ("9A", "4A") if rng.random() < 0.3 else ("9A",)
-        elif rng.random() < 0.12:
+        elif rng.random() < 0.12 and may_find_nothing:
             factors = ("21",)
         else:
             count = int(FACTOR_COUNTS.pick(rng))
@@ -425,6 +453,21 @@ class CouncilSim:
             else:
                 factors = tuple(dict.fromkeys([FACTORS.pick(rng) for _ in range(count)]))
         return Assessment(start, review, authorised, factors)
+
+    def _conclude_by_sign_off(self, assessment: Assessment, s47: Section47) -> None:
+        """An enquiry concluded in a later census year than its assessment would stand in
+        that year's census without the assessment (2991Q): it concludes, with its
+        conference or the decision that none is needed, on the day the assessment is
+        signed off."""
+        signed = assessment.authorised
+        concluded = s47.icpc if s47.icpc is not None else s47.not_required
+        if signed is None or concluded is None:
+            return
+        if any(signed <= d < concluded for d in self.census_days):
+            if s47.icpc is not None:
+                s47.icpc = max(signed, s47.start)
+            else:
+                s47.not_required = max(signed, s47.start)
 
     def _icpc(self, rng: random.Random, s47_start: int) -> int:
         if rng.random() < self.late_icpc:
@@ -468,6 +511,11 @@ class CouncilSim:
         return end
 
     def _close(self, ref: Referral, day: int, reason: str) -> None:
+        if reason in ("RC8", "RC9") and ref.assessments:
+            # Closed after assessment in the collection year the assessment was signed off
+            # in, so that the census holding the closure holds the assessment too (8825Q).
+            signed = ref.assessments[-1].authorised or ref.assessments[-1].start
+            day = min(day, date(YEAR_ENDING[signed - CAL_FIRST], 3, 31).toordinal())
         ref.closure = max(day, last_activity(ref))
         ref.reason = reason
 
@@ -476,11 +524,15 @@ class CouncilSim:
     def _referral(self, rng: random.Random, r: int, kind: str) -> Referral:
         cal = self.cal
         if kind == "nfa":
+            r = self.cal.on_or_after(r)  # a referral on a bank holiday is queried (8569Q)
             ref = Referral(r, SOURCES.pick(rng), NFA_NEEDS.pick(rng), nfa=True)
             ref.team = _choice(rng, FRONT_TEAMS)
             ref.worker = _choice(rng, self.workers) if rng.random() < 0.3 else ""
             ref.closure = r if rng.random() < 0.6 else r + _between(rng, 1, 5)
-            ref.reason = "RC8"
+            if collection_year_start(ref.closure) != collection_year_start(r):
+                ref.closure = r  # never an open NFA referral across 1 April (8569Q)
+            # No assessment was made: RC8 and RC9 say there was one (8825Q).
+            ref.reason = "RC7"
             return ref
         if kind == "long":
             need = "N2"
@@ -492,17 +544,21 @@ class CouncilSim:
         ref.team = DISABILITY_TEAM if need == "N2" else _choice(rng, ASSESSMENT_TEAMS)
         ref.worker = _choice(rng, self.workers)
         start = r if rng.random() < 0.45 else r + _between(rng, 1, 6)
-        assessment = self._assessment(rng, start)
+        assessment = self._assessment(rng, start, may_find_nothing=kind == "assessed")
         ref.assessments.append(assessment)
         done = assessment.authorised or start
         if kind == "assessed":
-            self._close(ref, done + _between(rng, 0, 14), "RC8" if rng.random() < 0.72 else "RC9")
+            # Closed on sign-off when nothing was found, so never open at a census (8873Q).
+            wait = 0 if assessment.factors == ("21",) else _between(rng, 0, 14)
+            self._close(ref, done + wait, "RC8" if rng.random() < 0.72 else "RC9")
         elif kind == "s47":
             s47 = Section47(start, cal.add(start, 15))
             s47.not_required = cal.add(start, _between(rng, 2, 20))
             ref.s47s.append(s47)
+            self._conclude_by_sign_off(assessment, s47)
             if rng.random() < 0.55:
-                self._close(ref, done + _between(rng, 0, 14), "RC8")
+                # After an enquiry the case is no longer "closed after assessment" (2990).
+                self._close(ref, done + _between(rng, 0, 14), "RC7")
             else:
                 end = self._cin_plan(rng, ref, done + _between(rng, 0, 10), 180)
                 self._close(ref, end + _between(rng, 0, 20), "RC7")
@@ -510,6 +566,7 @@ class CouncilSim:
             s47 = Section47(start, cal.add(start, 15))
             s47.icpc = self._icpc(rng, start)
             ref.s47s.append(s47)
+            self._conclude_by_sign_off(assessment, s47)
             if kind == "icpc":
                 end = self._cin_plan(rng, ref, s47.icpc, 180)
             else:
@@ -725,10 +782,13 @@ class CouncilSim:
             icpc = self._icpc(rng, began)
             if icpc < start - 1:
                 s47.icpc = icpc
+                self._conclude_by_sign_off(ref.assessments[0], s47)
+                icpc = s47.icpc
                 end = max(icpc + 1, min(start + _between(rng, 0, 14), period.end))
                 ref.cp_plans.append(self._protection(rng, icpc, end))
             else:
                 s47.not_required = start
+                self._conclude_by_sign_off(ref.assessments[0], s47)
         elif gap >= 21 and rng.random() < 0.7:
             authorised = ref.assessments[0].authorised or began
             plan_start = max(began, min(authorised, start - 7))
@@ -831,6 +891,8 @@ class CouncilSim:
             self._contact_only(rng, day)
         people = [p for p in self.people if p.referrals or p.contacts or p.early_help]
         for person in people:
+            for ref in person.referrals:
+                _one_assessment_at_a_time(ref)
             _number_plans_and_referrals(person)
         self._assign_ids([p for p in people if not p.looked_after], {c.child_id for c in care})
         return people
@@ -930,7 +992,10 @@ def year_codes(year_ending: int) -> YearCodes:
     return YearCodes("Sex", SEX_FROM_2025, factors)
 
 
-def _referral_xml(a, rf: Referral, day: int, codes: YearCodes) -> None:
+def _referral_xml(a, rf: Referral, day: int, start: int, codes: YearCodes) -> None:
+    """One referral as the census for the year from `start` to `day` shows it: what was
+    finished before the year (an assessment authorised, a plan ended, a section 47 enquiry
+    concluded) belongs to an earlier census and is left out, as the DfE's guide asks."""
     a(
         f"   <CINdetails>\n    <CINreferralDate>{ISO[rf.date - CAL_FIRST]}</CINreferralDate>\n"
         f"    <ReferralSource>{rf.source}</ReferralSource>\n"
@@ -941,15 +1006,10 @@ def _referral_xml(a, rf: Referral, day: int, codes: YearCodes) -> None:
             f"    <CINclosureDate>{ISO[rf.closure - CAL_FIRST]}</CINclosureDate>\n"
             f"    <ReasonForClosure>{rf.reason}</ReasonForClosure>\n"
         )
-    icpc = 0
-    for s in rf.s47s:
-        if s.icpc is not None and s.icpc <= day and s.start <= day and s.icpc > icpc:
-            icpc = s.icpc
-    if icpc:
-        a(f"    <DateOfInitialCPC>{ISO[icpc - CAL_FIRST]}</DateOfInitialCPC>\n")
+    # Each conference is recorded once, in its section 47 enquiry (rule 2884).
     a("    <ReferralNFA>1</ReferralNFA>\n" if rf.nfa else "    <ReferralNFA>0</ReferralNFA>\n")
     for x in rf.assessments:
-        if x.start > day:
+        if x.start > day or (x.authorised is not None and x.authorised < start):
             continue
         began = ISO[x.start - CAL_FIRST]
         a(
@@ -974,7 +1034,7 @@ def _referral_xml(a, rf: Referral, day: int, codes: YearCodes) -> None:
                 a("     </FactorsIdentifiedAtAssessment>\n")
         a("    </Assessments>\n")
     for p in rf.plans:
-        if p.start > day:
+        if p.start > day or (p.end is not None and p.end < start):
             continue
         a(
             "    <CINPlanDates>\n"
@@ -984,7 +1044,8 @@ def _referral_xml(a, rf: Referral, day: int, codes: YearCodes) -> None:
             a(f"     <CINPlanEndDate>{ISO[p.end - CAL_FIRST]}</CINPlanEndDate>\n")
         a("    </CINPlanDates>\n")
     for s in rf.s47s:
-        if s.start > day:
+        concluded = s.icpc if s.icpc is not None else s.not_required
+        if s.start > day or (concluded is not None and concluded < start):
             continue
         began = ISO[s.start - CAL_FIRST]
         a(f"    <Section47>\n     <S47ActualStartDate>{began}</S47ActualStartDate>\n")
@@ -999,7 +1060,7 @@ def _referral_xml(a, rf: Referral, day: int, codes: YearCodes) -> None:
             a("     <ICPCnotRequired>1</ICPCnotRequired>\n")
         a("    </Section47>\n")
     for c in rf.cp_plans:
-        if c.start > day:
+        if c.start > day or (c.end is not None and c.end < start):
             continue
         began = ISO[c.start - CAL_FIRST]
         a(f"    <ChildProtectionPlans>\n     <CPPstartDate>{began}</CPPstartDate>\n")
@@ -1059,6 +1120,8 @@ def census_xml(
 ) -> str:
     """The CIN census file for one view: every child with a referral open in the year."""
     day = view.reference_date.toordinal()
+    # The census year as the DfE's tool reads it: the twelve months to the reference date.
+    since = view.year_before.toordinal() + 1
     codes = year_codes(view.year_ending)
     gender_tag = codes.gender_tag
     genders = codes.genders
@@ -1108,7 +1171,7 @@ def census_xml(
             a(f"     <Disability>{code}</Disability>\n")
         a("    </Disabilities>\n   </ChildCharacteristics>\n")
         for rf in refs:
-            _referral_xml(a, rf, day, codes)
+            _referral_xml(a, rf, day, since, codes)
         a("  </Child>\n")
     a(" </Children>\n</Message>\n")
     return "".join(out)
@@ -1336,8 +1399,10 @@ def write_annex_a(
 
 
 def snapshot(person: Person, view: View) -> list[Referral]:
-    """Copies of the referrals shown in a view, holding only what is known by its date."""
+    """Copies of the referrals shown in a view, holding only what is known by its date and
+    what its census shows (nothing concluded before the census year: `_referral_xml`)."""
     day = view.reference_date.toordinal()
+    since = view.year_before.toordinal() + 1
 
     def known(value: int | None) -> int | None:
         return value if value is not None and value <= day else None
@@ -1357,17 +1422,22 @@ def snapshot(person: Person, view: View) -> list[Referral]:
             rf.recent,
         )
         for a in rf.assessments:
-            if a.start <= day:
+            if a.start <= day and not (a.authorised is not None and a.authorised < since):
                 authorised = known(a.authorised)
                 factors = a.factors if authorised is not None else ()
                 copy.assessments.append(Assessment(a.start, known(a.review), authorised, factors))
-        copy.plans = [CinPlan(p.start, known(p.end)) for p in rf.plans if p.start <= day]
+        copy.plans = [
+            CinPlan(p.start, known(p.end))
+            for p in rf.plans
+            if p.start <= day and not (p.end is not None and p.end < since)
+        ]
         for s in rf.s47s:
-            if s.start <= day:
+            concluded = s.icpc if s.icpc is not None else s.not_required
+            if s.start <= day and not (concluded is not None and concluded < since):
                 icpc = known(s.icpc)
                 copy.s47s.append(Section47(s.start, s.target, icpc, known(s.not_required)))
         for c in rf.cp_plans:
-            if c.start <= day:
+            if c.start <= day and not (c.end is not None and c.end < since):
                 changed = known(c.changed)
                 copy.cp_plans.append(
                     ProtectionPlan(
@@ -1474,11 +1544,13 @@ class CinInjector:
         return True
 
     def _cp_plans_overlap(self, person: Person, refs: list[Referral]) -> bool:
+        since = self.view.year_before.toordinal() + 1
         for rf in refs:
             for i, plan in enumerate(rf.cp_plans):
                 if plan.end is not None and plan.end - plan.start >= 2:
                     began = plan.start + _between(self.rng, 1, plan.end - plan.start - 1)
-                    ended = _between(self.rng, began + 1, plan.end)
+                    # Ending in the census year, so that the census shows it.
+                    ended = _between(self.rng, max(began + 1, since), max(plan.end, since))
                     extra = ProtectionPlan(
                         began, ended, plan.initial, plan.initial, None, [], plan.previous + 1
                     )
@@ -1487,8 +1559,10 @@ class CinInjector:
         return False
 
     def _cp_plan_ends_on_start(self, person: Person, refs: list[Referral]) -> bool:
+        since = self.view.year_before.toordinal() + 1
         for rf in refs:
-            for plan in rf.cp_plans:
+            # A plan that started in the census year: one ended before it is not shown.
+            for plan in (p for p in rf.cp_plans if p.start >= since):
                 plan.end, plan.reviews = plan.start, []
                 plan.latest, plan.changed = plan.initial, None
                 return True

@@ -206,11 +206,19 @@ def test_header_children_are_the_episode_children(region: tuple[Path, list[Path]
         header = read_rows(folder / "Header.csv")
         children = [h["CHILD"] for h in header]
         assert len(children) == len(set(children))
-        assert set(children) == {e["CHILD"] for e in read_rows(folder / "Episodes.csv")}
+        # Children looked after in the year, and care leavers reported on in OC3 (INT06).
+        assert set(children) == {e["CHILD"] for e in read_rows(folder / "Episodes.csv")} | {
+            o["CHILD"] for o in read_rows(folder / "OC3.csv")
+        }
+        in_care = {
+            e["CHILD"] for e in read_rows(folder / "Episodes.csv") if e["LS"] not in ("V3", "V4")
+        }
         for h in header:
             assert UPN_TEXT.fullmatch(h["UPN"]), h
             male = h["SEX"] in ("1", "M")
-            assert (h["MOTHER"] == "") == male
+            # MOTHER is blank for a child only on short breaks (the DfE's 393), and for a
+            # care leaver in the Header only for OC3 (628).
+            assert (h["MOTHER"] == "") == (male or h["CHILD"] not in in_care), h
             assert bool(h["MC_DOB"]) == (h["MOTHER"] == "1")
         dob = {h["CHILD"]: h["DOB"] for h in header}
         sex = {h["CHILD"]: h["SEX"] for h in header}
@@ -241,11 +249,16 @@ def test_episode_chains_are_consistent(region: tuple[Path, list[Path]]) -> None:
                 assert bool(ep["DEC"]) == bool(ep["REC"]), ep
                 if ep["DEC"]:
                     assert parse(ep["DECOM"]) < parse(ep["DEC"]) <= ref, ep
-                assert (ep["REASON_PLACE_CHANGE"] != "") == (ep["RNE"] in PLACEMENT_RNE), ep
-                temporary = ep["PLACE"] in generate.TEMPORARY
-                assert (ep["PLACE_PROVIDER"] == "") == temporary, ep
+                # Temporary and other (Z) placements have no provider.
+                no_provider = ep["PLACE"] in generate.TEMPORARY or ep["PLACE"].startswith("Z")
+                assert (ep["PLACE_PROVIDER"] == "") == no_provider, ep
                 assert (ep["PLACE_PROVIDER"] == "PR0") == (ep["PLACE"] == "P1"), ep
             for before, after in zip(episodes, episodes[1:], strict=False):
+                # The reason for a move is on the episode that ends with it, unless the move
+                # is into or out of a temporary placement (the DfE's rules 225 and 226).
+                moved = before["REC"] == "X1" and after["RNE"] in PLACEMENT_RNE
+                temporary = {before["PLACE"], after["PLACE"]} & set(generate.TEMPORARY)
+                assert (before["REASON_PLACE_CHANGE"] != "") == (moved and not temporary), before
                 assert before["DEC"], (folder, before)
                 if before["REC"] == "X1":
                     assert after["DECOM"] == before["DEC"], (folder, before, after)
@@ -255,7 +268,7 @@ def test_episode_chains_are_consistent(region: tuple[Path, list[Path]]) -> None:
                     assert after["RNE"] == "S"
                     assert before["PLACE"] not in generate.TEMPORARY
             last = episodes[-1]
-            assert last["REC"] != "X1"
+            assert last["REC"] != "X1" and last["REASON_PLACE_CHANGE"] == ""
 
 
 def test_open_episodes_carry_into_the_next_return(region: tuple[Path, list[Path]]) -> None:
@@ -367,11 +380,19 @@ def test_oc3_rows_are_care_leavers_with_a_birthday_in_the_year(
 def test_oc2_rows_are_children_in_care_for_a_year(region: tuple[Path, list[Path]]) -> None:
     root, _ = region
     folder = root / SMALL[0] / "2021-03-31"
-    cla = cla_at(folder)
+    ref = reference_date(folder)
+    # In care on 31 March: an episode open then, or ending that day.
+    in_care = {
+        e["CHILD"]
+        for e in read_rows(folder / "Episodes.csv")
+        if e["LS"] not in ("V3", "V4") and (not e["DEC"] or parse(e["DEC"]) >= ref)
+    }
     rows = read_rows(folder / "OC2.csv")
-    assert rows and {r["CHILD"] for r in rows} <= cla
+    assert rows and {r["CHILD"] for r in rows} <= in_care
     for row in rows:
-        assert row["SDQ_SCORE"] or row["SDQ_REASON"]
+        # The SDQ is asked of children aged 4 to 16 at the end of the year (the DfE's 157).
+        if 4 <= generate.age_at(parse(row["DOB"]), ref) <= 16:
+            assert row["SDQ_SCORE"] or row["SDQ_REASON"], row
         if row["SDQ_SCORE"]:
             assert 0 <= int(row["SDQ_SCORE"]) <= 40
 

@@ -42,7 +42,8 @@ final as (
         max(case when is_new_placement then placement_provider_code end) as placement_provider_code,
         max(case when is_new_placement then placement_postcode_sector end) as placement_postcode_sector,
         max(case when is_new_placement then placement_urn end) as placement_urn,
-        max(case when is_new_placement then reason_place_change_code end) as reason_place_change_code,
+        -- The DfE records the reason for a placement change on the episode that ends with it.
+        max(case when position_from_end = 1 then reason_place_change_code end) as reason_place_change_code,
         cast(count(*) as integer) as episodes_count
     from placement_episodes
     group by period_of_care_id, child_key, la_code, child_token, period_number, placement_number
