@@ -104,12 +104,16 @@ class Region:
         )
         return rows[-1][0]
 
-    def failures(self, name: str) -> list[tuple]:
+    def failures(self, name: str, dfe: bool = False) -> list[tuple]:
+        """The failures of a file: of the warehouse's own rules, and with `dfe` of the
+        DfE's too (`903:NNN`, `cin:NNNN`, held to the DfE's tool in test_dfe_rules.py)."""
         return self.query(
             "select rule_id, severity, row_number, message from raw.load_failures "
-            "where path like ? or path = ? order by rule_id, row_number",
+            "where (path like ? or path = ?) and (? or rule_id not like '%:%') "
+            "order by rule_id, row_number",
             f"%/{name}",
             name,
+            dfe,
         )
 
 

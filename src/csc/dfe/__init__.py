@@ -44,6 +44,20 @@ FIRST_YEAR = 2023  # 2022-23: the first collection year the DfE's tools cover he
 LAST_YEAR = 2027  # 2026-27
 
 
+# A date of birth reaches the warehouse as the first of its month (`csc pseudonymise`).
+PSEUDONYMISED_BIRTH = (
+    "A date of birth reaches the warehouse as the first of its month: the warehouse fails a "
+    "row only if it fails for the last day of that month, so never takes a child to be older "
+    "than they may be; the DfE's tool, on the same pseudonymised file, takes the first day."
+)
+
+
+def latest_birth(alias: str = "") -> str:
+    """The last day a child whose pseudonymised DOB is in `alias` could have been born."""
+    prefix = f"{alias}." if alias else ""
+    return f'({prefix}"DOB_d" + interval 1 month - interval 1 day)'
+
+
 @dataclass(frozen=True)
 class DfeRule:
     """One DfE validation rule, implemented in SQL over a whole return."""

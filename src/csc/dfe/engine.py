@@ -116,7 +116,10 @@ def _ssda903_select(kind: str, last: bool) -> str:
     dates = set(rulebook.TABLE_RULES[kind].dates) if kind in rulebook.TABLE_RULES else set()
     columns = []
     for column in spec.columns:
-        value = f"nullif(upper(trim(r.{column.lower()})), '')"
+        # Values upper-cased as the DfE's tool reads them; the child's token kept as stored.
+        value = f"nullif(trim(r.{column.lower()}), '')"
+        if column != "CHILD":
+            value = f"upper({value})"
         columns.append(f'{value} as "{column}"')
         if column in dates:
             columns.append(f"cast(try_strptime({value}, '%d/%m/%Y') as date) as \"{column}_d\"")
@@ -140,7 +143,9 @@ def _cin_select(table: str) -> str:
         if column.startswith("_"):
             columns.append(f"r.{column}")
             continue
-        value = f"nullif(upper(trim(r.{column})), '')"
+        value = f"nullif(trim(r.{column}), '')"
+        if column != "lachildid":
+            value = f"upper({value})"
         columns.append(f"{value} as {column}")
         if "date" in column or column == "initialcpctarget":
             columns.append(f"try_cast({value} as date) as {column}_d")
