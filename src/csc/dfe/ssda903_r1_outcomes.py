@@ -452,7 +452,6 @@ _POSTCODES = (
 _PROVIDERS = (
     "It needs Ofsted's lists of providers and their URNs, which the warehouse does not hold."
 )
-_LATER = "Not implemented yet."
 
 NOT_IMPLEMENTED = {
     "903:164": _POSTCODES,
@@ -472,10 +471,4 @@ NOT_IMPLEMENTED = {
     "903:241": _PROVIDERS,
     "903:303": "The SSDA903 header sent as CSV has no UASC column: a child with a DUC in the "
     "UASC table is UASC by being there, so the rule cannot fail.",
-    "903:165": _LATER,
-    "903:205A": _LATER,
-    "903:205B": _LATER,
-    "903:205C": _LATER,
-    "903:205D": _LATER,
-    "903:208": _LATER,
 }
