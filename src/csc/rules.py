@@ -200,6 +200,12 @@ TABLE_RULES: dict[str, TableRules] = {
         required=("CHILD", "SW_DECOM"),
         key=("CHILD", "SW_ID", "SW_DECOM"),
     ),
+    "dolo": TableRules(
+        dates=("DOB", "DOLO_START", "DOLO_END"),
+        birth_dates=("DOB",),
+        required=("CHILD", "DOLO_START"),
+        key=("CHILD", "DOLO_START"),
+    ),
 }
 
 

@@ -8,52 +8,14 @@ import datetime as dt
 import duckdb
 import pytest
 
-from csc import dfe, reference
-from csc import rules as rulebook
 from csc.dfe.ssda903_r3_continuity import partial_date
+from ssda903_cases import failing
 
 YEAR = 2025  # 2024-25
 
 
-def _relations(con: duckdb.DuckDBPyConnection, tables: dict[str, list[str]]) -> None:
-    """Every SSDA903 table and its `_last`, from `tables` (name to rows of comma-separated
-    values, without the header), the others empty."""
-    for kind, spec in reference.tables().items():
-        dates = set(rulebook.TABLE_RULES[kind].dates) if kind in rulebook.TABLE_RULES else set()
-        for name in (kind, f"{kind}_last"):  # the previous year labelled with this one
-            rows = [line.split(",") for line in tables.get(name, [])]
-            columns = []
-            for i, column in enumerate(spec.columns):
-                value = f"nullif(trim(v.col{i}), '')"
-                value = value if column == "CHILD" else f"upper({value})"
-                columns.append(f'{value} as "{column}"')
-                if column in dates:
-                    columns.append(
-                        f"cast(try_strptime({value}, '%d/%m/%Y') as date) as \"{column}_d\""
-                    )
-            values = (
-                ", ".join("(" + ", ".join(f"'{cell}'" for cell in row) + ")" for row in rows)
-                if rows
-                else "(" + ", ".join("null" for _ in spec.columns) + ")"
-            )
-            names = ", ".join(f"col{i}" for i in range(len(spec.columns)))
-            con.execute(
-                f"""
-                create or replace table {name} as
-                select {", ".join(columns)}, 'LA:{YEAR}' as _cy, {YEAR} as _year,
-                    make_date({YEAR} - 1, 4, 1) as _start, make_date({YEAR}, 3, 31) as _end,
-                    '{name}' as _file, row_number() over () + 1 as _row
-                from (values {values}) as v({names})
-                {"" if rows else "where false"}
-                """
-            )
-
-
 def _failing(code: str, tables: dict[str, list[str]]) -> set[tuple[str, int]]:
-    (rule,) = [r for r in dfe.rules_for(dfe.SSDA903, YEAR) if r.code == code]
-    con = duckdb.connect()
-    _relations(con, tables)
-    return set(con.execute(rule.sql).fetchall())
+    return failing(code, tables, YEAR)
 
 
 @pytest.mark.parametrize(

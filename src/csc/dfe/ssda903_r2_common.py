@@ -6,3 +6,24 @@ OPEN_EPISODES_END = (
     "rule sees episodes still open as ceased on 31 March; the warehouse reads the return as "
     "sent, with open episodes open."
 )
+
+
+# Periods of care: a child's episodes, in order of start, joined while each starts no later
+# than the one before it ceased; with the first start and the last episode's date ceased.
+PERIODS_OF_CARE = """
+    with ordered as (
+        select _cy, "CHILD", "DECOM_d", "DEC_d", _row,
+            coalesce("DECOM_d" > lag("DEC_d") over w, false)
+                or lag(_row) over w is null as starts
+        from episodes where "DECOM_d" is not null
+        window w as (partition by _cy, "CHILD" order by "DECOM_d", _row)
+    ),
+    numbered as (
+        select *, sum(starts::int) over (
+            partition by _cy, "CHILD" order by "DECOM_d", _row
+        ) as period from ordered
+    )
+    select _cy, "CHILD", period, min("DECOM_d") as poc_start,
+        arg_max_null("DEC_d", ("DECOM_d", _row)) as poc_end
+    from numbered group by all
+"""

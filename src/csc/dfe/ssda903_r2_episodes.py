@@ -466,9 +466,4 @@ NOT_IMPLEMENTED = {
     "every child would fail",
     "903:1008": "needs Ofsted's lists of providers and their URNs, which the warehouse does not "
     "hold",
-    **{
-        f"903:{code}": "about deprivation of liberty orders (DoLO), a table of 2026-27 returns "
-        "the warehouse does not yet load"
-        for code in ("700", "701", "702", "703", "704", "705", "706", "707", "708", "709", "710")
-    },
 }

@@ -4,38 +4,17 @@
 from __future__ import annotations
 
 from csc.dfe import SSDA903, DfeRule
-from csc.dfe.ssda903_r2_common import OPEN_EPISODES_END
+from csc.dfe.ssda903_r2_common import OPEN_EPISODES_END, PERIODS_OF_CARE
 
 
 def _missing(condition: str) -> str:
     return f"select _file, _row from missing where {condition}"
 
 
-# Periods of care: a child's episodes, in order of start, joined while each starts no later
-# than the one before it ceased; with the first start and the last episode's date ceased.
-_PERIODS = """
-    with ordered as (
-        select _cy, "CHILD", "DECOM_d", "DEC_d", _row,
-            coalesce("DECOM_d" > lag("DEC_d") over w, false)
-                or lag(_row) over w is null as starts
-        from episodes where "DECOM_d" is not null
-        window w as (partition by _cy, "CHILD" order by "DECOM_d", _row)
-    ),
-    numbered as (
-        select *, sum(starts::int) over (
-            partition by _cy, "CHILD" order by "DECOM_d", _row
-        ) as period from ordered
-    )
-    select _cy, "CHILD", period, min("DECOM_d") as poc_start,
-        arg_max_null("DEC_d", ("DECOM_d", _row)) as poc_end
-    from numbered group by all
-"""
-
-
 def _outside_every_period(condition: str, where: str = "true") -> str:
     """Missing rows (`where`) of a child with periods of care, outside every one of them."""
     return f"""
-        with periods as ({_PERIODS})
+        with periods as ({PERIODS_OF_CARE})
         select m._file, m._row from missing as m
         join periods as p on p._cy = m._cy and p."CHILD" = m."CHILD"
         where {where}
