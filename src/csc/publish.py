@@ -11,8 +11,9 @@ blocks a build and nothing leaves by accident. What leaves goes to published/:
   one Parquet file per table. Before it is written, every table is checked to hold no
   child-level column and no token.
 * `published/councils/<ONS code>/warehouse.duckdb`, for each council: its own rows of the
-  child-level marts whose dbt meta names the `council` audience, and nothing of any other
-  council (no region totals, no other council's rows).
+  marts whose dbt meta names the `council` audience (the child-level marts, and its DfE
+  validation by rule and reference date, `marts.rpt_dfe_validation`), and nothing of any
+  other council (no region totals, no other council's rows).
 * `published/docs/index.html`: the dbt docs page (lineage and every column's meaning).
 
 Each DuckDB copy is written in a storage format DuckDB 1.4 and later can open, made

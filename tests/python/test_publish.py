@@ -3,15 +3,20 @@ that pass the shareability check, and each council's own rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from conftest import COUNCIL, child, episodes_text, header_text
 from csc import build
 from csc import publish as publisher
 from csc.publish import STORAGE_VERSION
+
+MODELS = Path(__file__).parents[2] / "models"
 
 
 def publish(home):  # noqa: ANN001, ANN201
@@ -119,6 +124,31 @@ def test_a_token_or_child_column_in_the_regional_schema_stops_its_publication(re
     assert con.sql("select table_name from duckdb_tables()").fetchall() == [("councils",)]
 
 
+def _manifest(home, models: dict[str, dict]) -> None:  # noqa: ANN001
+    """A dbt manifest naming `models` (name: config) in the marts schema, as dbt writes it."""
+    target = home.build / "dbt_target"
+    target.mkdir(parents=True, exist_ok=True)
+    nodes = {
+        f"model.csc_warehouse.{name}": {
+            "resource_type": "model",
+            "schema": "marts",
+            "alias": name,
+            "config": config,
+        }
+        for name, config in models.items()
+    }
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+
+
+def _model_config(name: str) -> dict:
+    """A model's config as its yml under models/ sets it."""
+    for path in MODELS.rglob("_*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            if model["name"] == name:
+                return model.get("config", {})
+    raise LookupError(name)
+
+
 def test_each_council_file_holds_its_own_rows_of_the_council_audience_models(region):
     region.drop("Header.csv", header_text())
     region.load()
@@ -130,18 +160,10 @@ def test_each_council_file_holds_its_own_rows_of_the_council_audience_models(reg
         f"('{other}', 2), ('{other}', 3)) as t(la_code, episode)",
         "create table marts.benchmark_indicators as select 'x' as la_code",
     )
-    target = region.home.build / "dbt_target"
-    target.mkdir(parents=True)
-    nodes = {
-        f"model.csc_warehouse.{name}": {
-            "resource_type": "model",
-            "schema": "marts",
-            "alias": name,
-            "config": {"meta": meta},
-        }
-        for name, meta in (("fct_episodes", {"audience": "council"}), ("benchmark_indicators", {}))
-    }
-    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    _manifest(
+        region.home,
+        {"fct_episodes": {"meta": {"audience": "council"}}, "benchmark_indicators": {"meta": {}}},
+    )
 
     councils = publish(region.home).councils
 
@@ -153,6 +175,56 @@ def test_each_council_file_holds_its_own_rows_of_the_council_audience_models(reg
         assert con.sql("select distinct la_code from marts.fct_episodes").fetchall() == [(code,)]
         assert con.sql("select episode from marts.fct_episodes order by 1").fetchall() == expected
         con.close()
+
+
+def test_each_council_file_holds_its_own_dfe_validation_and_no_other_councils(region):
+    # The mart's own config (models/marts/data_quality/) decides whether it is published to
+    # the councils, so the test breaks if it stops naming the council audience.
+    region.drop("Header.csv", header_text())
+    region.load()
+    other, silent = "E06000043", "E10000016"
+    _private(
+        region,
+        "create schema marts",
+        "create table marts.rpt_dfe_validation as select * from (values "
+        f"('{COUNCIL}', '903:103', date '2026-04-30', 12, true), "
+        f"('{COUNCIL}', '903:103', date '2026-05-31', 4, true), "
+        f"('{other}', '903:103', date '2026-05-31', 0, false), "
+        f"('{other}', 'cin:8873Q', date '2026-05-31', 40, false)"
+        ") as t(la_code, rule_id, reference_date, rows_failing, blocks_submission)",
+    )
+    _manifest(region.home, {"rpt_dfe_validation": _model_config("rpt_dfe_validation")})
+
+    councils = publish(region.home).councils
+
+    expected = {
+        COUNCIL: [
+            ("903:103", dt.date(2026, 4, 30), 12, True),
+            ("903:103", dt.date(2026, 5, 31), 4, True),
+        ],
+        other: [
+            ("903:103", dt.date(2026, 5, 31), 0, False),
+            ("cin:8873Q", dt.date(2026, 5, 31), 40, False),
+        ],
+        silent: [],
+    }
+    for code, rows in expected.items():
+        con = duckdb.connect(str(councils[code]), read_only=True)
+        try:
+            assert con.sql("select schema_name, table_name from duckdb_tables()").fetchall() == [
+                ("marts", "rpt_dfe_validation")
+            ]
+            found = con.sql(
+                "select rule_id, reference_date, rows_failing, blocks_submission "
+                "from marts.rpt_dfe_validation order by all"
+            ).fetchall()
+            assert found == rows
+            assert con.sql("select distinct la_code from marts.rpt_dfe_validation").fetchall() in (
+                [(code,)],
+                [],
+            )
+        finally:
+            con.close()
 
 
 def test_nothing_is_published_from_a_warehouse_no_passing_build_left(region):
