@@ -8,6 +8,7 @@ a recoverable cell is planted in a shared table.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,8 @@ def test_regional_file_holds_every_shared_table_and_its_parquet(home, regional):
         "pathway_flows",
         "data_quality_files",
         "data_quality_rules",
+        "dfe_validation",
+        "dfe_validation_trend",
         "councils",
         "statistical_neighbours",
         "indicator_definitions",
@@ -133,13 +136,61 @@ def test_each_council_file_holds_only_that_council(home):
             con.close()
 
 
-def _dbt_test_on_copy(home, tmp_path, plant: str) -> subprocess.CompletedProcess:
+def test_each_council_file_holds_its_whole_dfe_validation(home):
+    private = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        expected = dict(
+            private.sql(
+                "select la_code, count(*) from marts.rpt_dfe_validation group by la_code"
+            ).fetchall()
+        )
+    finally:
+        private.close()
+    assert sorted(expected) == sorted(reference.councils())
+    for council, rows in expected.items():
+        con = duckdb.connect(
+            str(home.published / "councils" / council / "warehouse.duckdb"), read_only=True
+        )
+        try:
+            found = con.sql(
+                "select la_code, count(*) from marts.rpt_dfe_validation group by la_code"
+            ).fetchall()
+        finally:
+            con.close()
+        assert found == [(council, rows)]
+
+
+def test_the_regional_dfe_validation_hides_what_the_councils_files_show_as_small(home, regional):
+    private = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        small = {
+            i
+            for (i,) in private.sql(
+                "select dfe_validation_id from marts.rpt_dfe_validation "
+                f"where rows_failing between 1 and {THRESHOLD - 1}"
+            ).fetchall()
+        }
+    finally:
+        private.close()
+    shared = dict(
+        regional.sql(
+            "select dfe_validation_id, rows_failing_symbol from regional.dfe_validation"
+        ).fetchall()
+    )
+    assert small, "a region at this scale has rules failing on a few rows"
+    assert small <= set(shared)
+    assert {shared[i] for i in small} == {"c"}
+
+
+def _dbt_test_on_copy(
+    home, tmp_path, plant: str, select: str = "regional_benchmark_indicators"
+) -> subprocess.CompletedProcess:
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(home.warehouse, copy)
     con = duckdb.connect(str(copy))
     con.execute(plant)
     con.close()
-    args = dbt_args(home, "test", "--select", "regional_benchmark_indicators")
+    args = dbt_args(home, "test", "--select", select)
     args[args.index("--target-path") + 1] = str(tmp_path / "target")
     args[args.index("--log-path") + 1] = str(tmp_path / "logs")
     return subprocess.run(
@@ -189,3 +240,22 @@ def test_disclosure_test_catches_a_cell_recoverable_from_the_total(home, tmp_pat
     done = _dbt_test_on_copy(home, tmp_path, plant)
     assert done.returncode != 0
     assert "disclosure_controlled" in done.stdout
+
+
+def test_dfe_tests_catch_a_total_shown_beside_a_hidden_rule(home, tmp_path):
+    # Show the errors' total of a return whose rules include a hidden one: the total less
+    # the shown rules would give the hidden number away.
+    plant = """
+        update regional.dfe_validation_trend as t
+        set error_rows = 40, error_rows_symbol = null
+        where dfe_validation_trend_id = (
+            select min(dfe_validation_trend_id) from regional.dfe_validation_trend
+            where error_rows_symbol = 'c' and error_rules_failing > 1
+        )
+    """
+    done = _dbt_test_on_copy(
+        home, tmp_path, plant, "regional_dfe_validation regional_dfe_validation_trend"
+    )
+    assert done.returncode != 0
+    failed = re.findall(r"FAIL \d+ (\S+)", done.stdout)
+    assert failed == ["assert_dfe_trend_totals_only_add_up_shown_cells"], done.stdout[-3000:]
