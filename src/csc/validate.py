@@ -212,6 +212,10 @@ def _context(gx, data_docs: Path | None):  # noqa: ANN001, ANN202 - great_expect
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # An ephemeral context keeps its configuration in memory and never reads it back, yet
+    # serialises the whole of it to YAML on every suite, data source and definition added
+    # or deleted (hundreds of times a load, the costliest step after the checks themselves).
+    context._save_project_config = lambda: None  # noqa: SLF001
     if data_docs is not None:
         context.add_data_docs_site(
             site_name="council_checks",
