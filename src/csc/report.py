@@ -5,8 +5,10 @@ region: every council's headline indicators with quartile shading, the region's 
 children's pathway and placement costs), one page per council named by its ONS code (its
 indicators against the region, its statistical neighbours and England, with rank,
 quartile, direction of travel and trends; its pathway; its placement costs) and
-`quality.html` (every file each council dropped, what became of it, and which rules failed
-on how many rows).
+`quality.html` (per council, the DfE's validation rules its SSDA903 and CIN census fail now
+and at the previous reference date, which would block submission, and the errors by
+reference date; then every file it dropped, what became of it, and which rules failed on
+how many rows).
 
 It reads only published/regional/region.duckdb, opened read-only, which holds
 disclosure-controlled aggregates. Wherever a cell carries a government statistics symbol
@@ -50,6 +52,8 @@ TABLES = {
     "placement_costs": "la_code, collection_year, group_order",
     "data_quality_files": "la_code, reference_date desc, kind, file_name",
     "data_quality_rules": "la_code, reference_date desc, file_name, severity, rule_id",
+    "dfe_validation": "la_code, return_name, collection_year, reference_date, rule_id",
+    "dfe_validation_trend": "la_code, return_name, reference_date",
 }
 
 
@@ -117,6 +121,8 @@ def _pack(tables: dict[str, list[Row] | None]) -> Pack:
         region_costs=costs.get("region", []),
         files=by(rows("data_quality_files"), "la_code"),
         rules=by(rows("data_quality_rules"), "la_code", "reference_date", "file_name", "kind"),
+        dfe=by(rows("dfe_validation"), "la_code"),
+        dfe_trend=by(rows("dfe_validation_trend"), "la_code"),
         has={table: bool(found) for table, found in tables.items()},
     )
 

@@ -77,6 +77,10 @@ POLARITY_LABELS = {
     "neutral": "Neither higher nor lower is better",
 }
 DIRECTIONS = {"up": ("↑", "Up"), "down": ("↓", "Down"), "same": ("→", "No change")}
+# The DfE's returns the warehouse validates, in the order the quality page lists them.
+DFE_RETURNS = {"903": "SSDA903 (children looked after)", "cin": "CIN census (children in need)"}
+DFE_SEVERITIES = {"error": "Error", "query": "Query"}
+DFE_CHANGES = {"fewer": "fewer rows", "more": "more rows", "same": "no change"}
 ASSESSMENTS = {
     "better": "better",
     "worse": "worse",
@@ -508,6 +512,8 @@ class Pack:
     files: dict[str, list[Row]]
     rules: dict[tuple, list[Row]]
     has: dict[str, bool]
+    dfe: dict[str, list[Row]] = field(default_factory=dict)
+    dfe_trend: dict[str, list[Row]] = field(default_factory=dict)
 
     @property
     def indicator_order(self) -> list[str]:
@@ -736,11 +742,160 @@ def overview_page(pack: Pack) -> dict[str, Any]:
     }
 
 
+@dataclass
+class DfeReturn:
+    """A council's latest SSDA903 or CIN census as the DfE's rules find it."""
+
+    return_name: str
+    title: str
+    year: str
+    reference: str
+    previous: str
+    blocking: int
+    queries: int
+    rules: list[dict[str, Any]]
+    trend: Figure
+    dates: int
+
+
+def _rule_order(code: str) -> tuple[bool, int, str]:
+    """DfE codes in number order (205A after 205), then the lettered ones (SW12STG2)."""
+    digits = "".join(c for c in code if c.isdigit())
+    return (not code[:1].isdigit(), int(digits) if digits else 0, code)
+
+
+def _dfe_rule(row: Row) -> dict[str, Any]:
+    """A row of a return's table of DfE rules, its numbers as published."""
+    if row["blocks_submission"]:
+        blocks = "Yes"
+    elif row["needs_explanation"]:
+        blocks = "No: explain or amend"
+    else:
+        blocks = "No: passes now"
+    return {
+        "code": row["rule_code"],
+        "severity": DFE_SEVERITIES.get(row["dfe_severity"], row["dfe_severity"]),
+        "severity_class": row["dfe_severity"],
+        "blocks": blocks,
+        "blocking": bool(row["blocks_submission"]),
+        "now": cell(row["rows_failing"], row["rows_failing_symbol"], "count"),
+        "before": cell(row["previous_rows_failing"], row["previous_rows_failing_symbol"], "count"),
+        "change": DFE_CHANGES.get(row["change_direction"] or "", ""),
+        "message": row["rule_message"] or "",
+        "passing": not (row["blocks_submission"] or row["needs_explanation"]),
+    }
+
+
+def _dfe_trend(ids: Ids, rows: list[Row], title: str) -> Figure:
+    """Errors that would block submission at each reference date the return was checked at."""
+    labels = [short_date(r["reference_date"]) for r in rows]
+    series = "DfE errors failing"
+    points = [
+        charts.Point(
+            label, series, float(r["error_rules_failing"]), f"{r['error_rules_failing']:,}"
+        )
+        for label, r in zip(labels, rows, strict=True)
+    ]
+    latest = rows[-1]
+    summary = (
+        f"{title}: DfE errors failing, which would block submission, at each reference date "
+        f"checked, {labels[0]} to {labels[-1]}. At {labels[-1]}: "
+        f"{latest['error_rules_failing']:,} "
+        f"{'error' if latest['error_rules_failing'] == 1 else 'errors'} failing."
+    )
+    spec = None
+    if len(rows) > 1:
+        spec = charts.spec_json(charts.trend_chart(points, labels, [series], "count", summary))
+    note = "The chart counts rules, not rows: rows failing are in the table."
+    if len({r["collection_year"] for r in rows}) > 1:
+        note = "Each collection year is checked against that year's DfE rules. " + note
+    return Figure(
+        ids(f"dfe-{latest['return_name']}"),
+        f"{title}: DfE errors by reference date",
+        summary,
+        spec,
+        (
+            "Reference date",
+            "Collection year",
+            "Errors failing",
+            "Rows failing errors",
+            "Queries failing",
+            "Rows failing queries",
+        ),
+        [
+            [
+                label,
+                r["collection_year"],
+                f"{r['error_rules_failing']:,}",
+                cell(r["error_rows"], r["error_rows_symbol"], "count"),
+                f"{r['query_rules_failing']:,}",
+                cell(r["query_rows"], r["query_rows_symbol"], "count"),
+            ]
+            for label, r in zip(labels, rows, strict=True)
+        ],
+        note,
+    )
+
+
+def dfe_returns(ids: Ids, rules: list[Row], trend: list[Row]) -> list[DfeReturn]:
+    """A council's latest SSDA903 and CIN census: the DfE rules they fail now or failed at
+    the previous reference date of the year, and their errors at every date checked."""
+    out = []
+    by_return = by(trend, "return_name")
+    for return_name, title in DFE_RETURNS.items():
+        dated = sorted(by_return.get(return_name, []), key=lambda r: r["reference_date"])
+        if not dated:
+            continue
+        latest = dated[-1]
+        now = [
+            r
+            for r in rules
+            if r["return_name"] == return_name
+            and r["collection_year"] == latest["collection_year"]
+            and r["reference_date"] == latest["reference_date"]
+        ]
+        now.sort(
+            key=lambda r: (
+                not r["blocks_submission"],
+                not r["needs_explanation"],
+                r["dfe_severity"] != "error",
+                _rule_order(r["rule_code"] or ""),
+            )
+        )
+        previous = max(
+            (
+                r["reference_date"]
+                for r in dated
+                if r["collection_year"] == latest["collection_year"]
+                and r["reference_date"] < latest["reference_date"]
+            ),
+            default=None,
+        )
+        out.append(
+            DfeReturn(
+                return_name=return_name,
+                title=title,
+                year=latest["collection_year"],
+                reference=long_date(latest["reference_date"]),
+                previous=long_date(previous) if previous else "",
+                blocking=int(latest["error_rules_failing"]),
+                queries=int(latest["query_rules_failing"]),
+                rules=[_dfe_rule(r) for r in now],
+                trend=_dfe_trend(ids, dated, title),
+                dates=len(dated),
+            )
+        )
+    return out
+
+
 def quality_page(pack: Pack) -> dict[str, Any]:
-    """Per council: every file dropped, what became of it, and the rules that failed."""
+    """Per council: the DfE rules its returns fail, every file dropped, what became of it,
+    and the rules that failed."""
     sections = []
+    ids = Ids()
     for council in pack.councils:
-        files = pack.files.get(council["la_code"], [])
+        code = council["la_code"]
+        files = pack.files.get(code, [])
         entries = [
             {
                 **f,
@@ -768,6 +923,7 @@ def quality_page(pack: Pack) -> dict[str, Any]:
                 "latest": short_date(max((f["reference_date"] for f in files), default=None)),
                 "quarantined": [e for e in entries if e["status"] == "quarantined"],
                 "warned": [e for e in entries if e["status"] != "quarantined" and e["rules"]],
+                "dfe": dfe_returns(ids, pack.dfe.get(code, []), pack.dfe_trend.get(code, [])),
             }
         )
     return {
@@ -776,4 +932,7 @@ def quality_page(pack: Pack) -> dict[str, Any]:
         "statuses": FILE_STATUSES,
         "has_files": pack.has["data_quality_files"],
         "has_rules": pack.has["data_quality_rules"],
+        "has_dfe": pack.has.get("dfe_validation_trend", False),
+        # the page carries the charts' drawing script only when it has a chart to draw
+        "has_charts": any(r.trend.spec for s in sections for r in s["dfe"]),
     }

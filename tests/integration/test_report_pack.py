@@ -76,3 +76,41 @@ def test_a_hidden_value_shows_c_and_never_its_number(home, pack):
         assert not re.search(rf"(?<![\d.,]){re.escape(private)}(?!\d)", shown), (
             f"{la_code} {indicator} shows {private}, which is hidden"
         )
+
+
+def test_the_quality_page_shows_each_returns_dfe_errors_as_published(home, pack):
+    con = duckdb.connect(str(home.published / "regional" / "region.duckdb"), read_only=True)
+    try:
+        latest = con.sql(
+            """
+            select la_code, return_name, collection_year, reference_date, error_rules_failing
+            from regional.dfe_validation_trend
+            qualify row_number() over (
+                partition by la_code, return_name order by reference_date desc
+            ) = 1
+            """
+        ).fetchall()
+        rules = con.sql(
+            "select la_code, return_name, collection_year, reference_date, rule_code "
+            "from regional.dfe_validation"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {la_code for la_code, *_ in latest} == set(reference.councils())
+    quality = (pack / "quality.html").read_text(encoding="utf-8")
+    for la_code, return_name, year, reference_date, errors in latest:
+        start = f'<div class="dfe-return" id="{la_code}-dfe-{return_name}">'
+        block = re.search(rf"{start}.*?(?=<div class=\"dfe-return\"|<h3)", quality, re.S)
+        assert block, f"{la_code} {return_name}: no DfE section"
+        text = block.group(0)
+        assert f", {year}</h4>" in text
+        if errors:
+            assert f"{errors:,} DfE error{'s' if errors != 1 else ''} would block" in text
+        else:
+            assert "no DfE error would block submission" in text
+        listed = set(re.findall(r'<th scope="row"><code>([^<]+)</code>', text))
+        assert listed == {
+            code
+            for (la, name, y, day, code) in rules
+            if (la, name, y, day) == (la_code, return_name, year, reference_date)
+        }

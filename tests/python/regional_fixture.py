@@ -145,6 +145,26 @@ PLACEMENT_GROUPS = [
     ("other", "Other placements", 5, 0.15, 700.0),
 ]
 KINDS = ("header", "episodes", "oc3", "cin", "annex_a", "placement_costs")
+# DfE rules in the fixture's own words: (rule id, severity, wording).
+DFE_RULES = {
+    "903:103": ("error", "Ethnicity is missing or not a code the DfE accepts."),
+    "903:117": ("error", "A placement starts after the child's adoption."),
+    "903:1004": ("error", "Care leaver activity is given for a young person who is not one."),
+    "903:205A": ("error", "UASC status disagrees with the return of the year before."),
+    "cin:2885": ("error", "A child protection plan ends before it starts."),
+    "cin:8873Q": ("query", "A child protection plan has no review: please check."),
+}
+# Rows failing each rule at three month ends of an in-year SSDA903: one rule getting
+# cleaner, one put right a month before the last, one put right in the last month (hidden
+# at its middle month), one failing from the last month on.
+DFE_IN_YEAR_903 = {
+    "903:103": (25, 18, 12),
+    "903:117": (13, 0, 0),
+    "903:1004": (11, 4, 0),
+    "903:205A": (0, 0, 14),
+}
+DFE_ANNUAL_903 = {"903:103": 30, "903:1004": 6, "903:205A": 0}
+DFE_IN_YEAR_CIN = {"cin:2885": 3, "cin:8873Q": 12}
 
 
 @dataclass(frozen=True)
@@ -220,6 +240,21 @@ SCHEMA = {
     "data_quality_rules": """
         la_code varchar, reference_date date, file_name varchar, kind varchar, rule_id varchar,
         severity varchar, message varchar, rows_failing bigint, rows_failing_symbol varchar""",
+    "dfe_validation": """
+        dfe_validation_id varchar, la_code varchar, la_name varchar, return_name varchar,
+        return_title varchar, collection_year varchar, reference_date date,
+        reference_date_number bigint, is_latest_reference_date boolean,
+        previous_reference_date date, rule_id varchar, rule_code varchar, dfe_severity varchar,
+        rule_message varchar, blocks_submission boolean, needs_explanation boolean,
+        rows_failing bigint, rows_failing_symbol varchar, previous_rows_failing bigint,
+        previous_rows_failing_symbol varchar, change_direction varchar""",
+    "dfe_validation_trend": """
+        dfe_validation_trend_id varchar, la_code varchar, la_name varchar, return_name varchar,
+        return_title varchar, collection_year varchar, reference_date date,
+        reference_date_number bigint, is_latest_reference_date boolean, rules_checked bigint,
+        error_rules_failing bigint, query_rules_failing bigint, blocks_submission boolean,
+        error_rows bigint, error_rows_symbol varchar, query_rows bigint,
+        query_rows_symbol varchar""",
 }
 THRESHOLD = 10
 
@@ -554,6 +589,119 @@ def _quality_rows(councils: list[tuple]) -> tuple[list[tuple], list[tuple]]:
     return files, rules
 
 
+def _month_ends(last: dt.date, months: int) -> list[dt.date]:
+    """`last`, a month's last day, and the last days of the months before it, oldest first."""
+    ends = [last]
+    for _ in range(months - 1):
+        ends.append(ends[-1].replace(day=1) - dt.timedelta(days=1))
+    return sorted(ends)
+
+
+def _dfe_return(
+    code: str,
+    name: str,
+    return_name: str,
+    year: str,
+    counts: dict[str, tuple[int, ...]],
+    dates: list[dt.date],
+) -> tuple[list[tuple], list[tuple]]:
+    """A return's rows of dfe_validation and dfe_validation_trend, controlled as the
+    warehouse controls them: 1-9 hidden, a total shown only beside shown cells."""
+    title = {"903": "SSDA903", "cin": "CIN census"}[return_name]
+    cells, trend = [], []
+    for number, day in enumerate(dates):
+        totals = {"error": [0, 0, False], "query": [0, 0, False]}
+        for rule_id, series in counts.items():
+            severity, wording = DFE_RULES[rule_id]
+            rows, before = series[number], series[number - 1] if number else None
+            shown, mark = _published(rows)
+            total = totals[severity]
+            total[0] += rows > 0
+            total[1] += rows
+            total[2] = total[2] or mark == "c"
+            if rows == 0 and not before:
+                continue
+            before_shown, before_mark = (None, "z") if before is None else _published(before)
+            change = None
+            if mark is None and before is not None and before_mark is None:
+                change = "fewer" if rows < before else "more" if rows > before else "same"
+            key = f"{code}:{year}:{day:%Y%m%d}:{rule_id}"
+            cells.append(
+                (
+                    key,
+                    code,
+                    name,
+                    return_name,
+                    title,
+                    year,
+                    day,
+                    number + 1,
+                    number == len(dates) - 1,
+                    dates[number - 1] if number else None,
+                    rule_id,
+                    rule_id.split(":")[1],
+                    severity,
+                    wording,
+                    severity == "error" and rows > 0,
+                    severity == "query" and rows > 0,
+                    shown,
+                    mark,
+                    before_shown,
+                    before_mark,
+                    change,
+                )
+            )
+        error, query = totals["error"], totals["query"]
+        error_rows = (None, "c") if error[2] else _published(error[1])
+        query_rows = (None, "c") if query[2] else _published(query[1])
+        trend.append(
+            (
+                f"{code}:{return_name}:{year}:{day:%Y%m%d}",
+                code,
+                name,
+                return_name,
+                title,
+                year,
+                day,
+                number + 1,
+                number == len(dates) - 1,
+                len(counts),
+                error[0],
+                query[0],
+                error[0] > 0,
+                *error_rows,
+                *query_rows,
+            )
+        )
+    return cells, trend
+
+
+def _dfe_rows(councils: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    cells, trend = [], []
+    annual_year, in_year = YEARS[-2], YEARS[-1]
+    for code, _, name, _ in councils:
+        returns = [
+            (
+                "903",
+                annual_year,
+                {k: (v,) for k, v in DFE_ANNUAL_903.items()},
+                [dt.date(2024, 3, 31)],
+            ),
+            ("cin", annual_year, {k: (0,) for k in DFE_IN_YEAR_CIN}, [dt.date(2024, 3, 31)]),
+        ]
+        if code in IN_YEAR_PERIOD_ENDS:
+            last = IN_YEAR_PERIOD_ENDS[code]
+            returns += [
+                ("903", in_year, DFE_IN_YEAR_903, _month_ends(last, 3)),
+                ("cin", in_year, {k: (v,) for k, v in DFE_IN_YEAR_CIN.items()}, [last]),
+            ]
+        for return_name, year, counts, dates in returns:
+            found = _dfe_return(code, name, return_name, year, counts, dates)
+            cells += found[0]
+            trend += found[1]
+    return cells, trend
+
+
 def write_regional(
     path: Path,
     councils: tuple[str, ...] = SMALL_REGION,
@@ -564,6 +712,7 @@ def write_regional(
     codes = [c[0] for c in chosen]
     neighbours = {code: [m for m in codes if m != code][:10] for code in codes}
     files, rules = _quality_rows(chosen)
+    dfe, dfe_trend = _dfe_rows(chosen)
     tables = {
         "benchmark_indicators": _benchmark_rows(chosen, neighbours),
         "indicator_definitions": [
@@ -585,6 +734,8 @@ def write_regional(
         "placement_costs": _cost_rows(chosen),
         "data_quality_files": files,
         "data_quality_rules": rules,
+        "dfe_validation": dfe,
+        "dfe_validation_trend": dfe_trend,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from chromium import charts_drawn, chromium, console_messages
 from csc import report, report_charts, report_format, report_pages
 from csc.cli import main
 from csc.warehouse import Home
-from regional_fixture import PLANTED, SMALL_REGION, write_regional
+from regional_fixture import DFE_RULES, PLANTED, SMALL_REGION, write_regional
 
 IN_YEAR_COUNCIL = "E06000036"  # Bracknell Forest: an in-year extract to 30 September 2024
 
@@ -181,6 +181,15 @@ def test_pages_reach_for_nothing_outside_the_pack(pack: Path) -> None:
             assert (pack / target).exists(), f"{name} links to missing {target}"
 
 
+def test_without_dfe_tables_the_quality_page_says_so(tmp_path: Path) -> None:
+    home = Home(tmp_path)
+    write_regional(report.regional_file(home), omit=("dfe_validation", "dfe_validation_trend"))
+    quality = (report.write_report(home).parent / "quality.html").read_text(encoding="utf-8")
+    assert quality.count("No DfE validation published yet") == len(SMALL_REGION)
+    assert "Quarantined files" in quality  # the files are still listed
+    assert "<script" not in quality  # nothing to draw, so no drawing script
+
+
 def test_missing_tables_give_no_data_yet_sections(tmp_path: Path) -> None:
     home = Home(tmp_path)
     omitted = ("placement_costs", "pathway_flows", "data_quality_files", "data_quality_rules")
@@ -209,6 +218,79 @@ def test_quality_page_lists_files_and_the_rules_quarantined_files_failed(pack: P
     assert "<code>episodes_dec_before_decom</code>" in section
     assert "An episode ends (DEC) before it starts (DECOM)." in section
     assert "Superseded by a later file" in section
+
+
+def _dfe_block(quality: str, council: str, return_name: str) -> str:
+    start = f'<div class="dfe-return" id="{council}-dfe-{return_name}">'
+    found = re.search(rf'{start}.*?(?=<div class="dfe-return"|<h3)', quality, re.S)
+    assert found, f"no DfE section for {council} {return_name}"
+    return found.group(0)
+
+
+def _rule_rows(block: str) -> list[list[str]]:
+    """The DfE rules table as text: code, severity, blocks, now, before, wording."""
+    table = re.search(r'<table class="dfe-rules">.*?</table>', block, re.S).group(0)
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([re.sub(r"<[^>]+>", "", c).strip() for c in cells])
+    return rows
+
+
+def test_quality_page_lists_the_dfe_rules_a_return_fails_now_and_a_month_before(
+    pack: Path,
+) -> None:
+    quality = (pack / "quality.html").read_text(encoding="utf-8")
+    block = _dfe_block(quality, IN_YEAR_COUNCIL, "903")
+    assert "SSDA903 (children looked after), 2024-25" in block
+    assert "As it stood at <strong>30 September 2024</strong>" in block
+    assert "2 DfE errors would block submission" in block
+    assert "The previous reference date of 2024-25 was 31 August 2024." in block
+    # Blocking errors first; a rule put right since last month stays, passing, with its
+    # hidden number from before shown as c; one put right before last month is left out.
+    assert _rule_rows(block) == [
+        ["103", "Error", "Yes", "12", "18 (fewer rows now)", DFE_RULES["903:103"][1]],
+        ["205A", "Error", "Yes", "14", "0 (more rows now)", DFE_RULES["903:205A"][1]],
+        ["1004", "Error", "No: passes now", "0", "c", DFE_RULES["903:1004"][1]],
+    ]
+    cin = _dfe_block(quality, IN_YEAR_COUNCIL, "cin")
+    assert _rule_rows(cin) == [
+        ["2885", "Error", "Yes", "c", "z", DFE_RULES["cin:2885"][1]],
+        ["8873Q", "Query", "No: explain or amend", "12", "z", DFE_RULES["cin:8873Q"][1]],
+    ]
+    assert "1 DfE error would block submission" in cin and "1 query to amend or explain" in cin
+    assert "Checked at one reference date so far in 2024-25" in cin
+
+
+def test_quality_page_draws_the_errors_by_reference_date_and_says_when_there_is_one(
+    pack: Path,
+) -> None:
+    quality = (pack / "quality.html").read_text(encoding="utf-8")
+    block = _dfe_block(quality, IN_YEAR_COUNCIL, "903")
+    drawn = [(r["year"], r["value"]) for r in chart_data(block)]
+    assert drawn == [
+        ("31 Mar 2024", 2.0),
+        ("31 Jul 2024", 3.0),
+        ("31 Aug 2024", 2.0),
+        ("30 Sep 2024", 2.0),
+    ]
+    table = re.search(r"DfE errors by reference date</caption>.*?</table>", block, re.S).group(0)
+    rows = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    # the month with a hidden rule hides its total; the others add up their shown rules
+    assert rows[1:] == [
+        ["31 Mar 2024", "2023-24", "2", "c", "0", "0"],
+        ["31 Jul 2024", "2024-25", "3", "49", "0", "0"],
+        ["31 Aug 2024", "2024-25", "2", "c", "0", "0"],
+        ["30 Sep 2024", "2024-25", "2", "26", "0", "0"],
+    ]
+    # The Isle of Wight's returns were checked once: no chart, and the page says why.
+    wight = _dfe_block(quality, PLANTED.council, "903")
+    assert "data-chart-for" not in wight
+    assert "Only one reference date has been checked for this return (31 March 2024)" in wight
+    assert _dfe_block(quality, PLANTED.council, "cin").count("No DfE rule fails") == 1
 
 
 def test_the_report_command_writes_the_pack(tmp_path: Path) -> None:
@@ -268,11 +350,9 @@ def test_chromium_draws_every_chart_offline_without_script_errors(pack: Path, pa
     assert console_messages(result.stderr) == []
     containers, drawn = charts_drawn(html, dom)
     assert drawn == containers
-    if page == "quality.html":
-        assert not containers
-    else:
-        assert len(containers) >= 4
-        assert 'data-charts="ready"' in dom
+    # the quality page draws each in-year council's DfE errors by reference date
+    assert len(containers) >= (3 if page == "quality.html" else 4)
+    assert 'data-charts="ready"' in dom
     assert leaks(readable(dom)) == []
 
 
