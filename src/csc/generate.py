@@ -211,7 +211,8 @@ SDQ_MISSING = _w("SDQ2 30, SDQ4 40, SDQ5 25, SDQ3 5")
 IN_TOUCH = _w("YES 89, NO 4, REFU 3, RHOM 2, NREQ 2")
 ACTIV_17_18 = _w("F2 45, P2 5, F4 4, F5 8, P5 5, F1 1, G4 7, G5 22, G6 3")
 ACTIV_19_21 = _w("F1 7, P1 1, F2 17, P2 4, F4 5, P4 1, F5 19, P5 12, G4 8, G5 20, G6 6")
-ACCOM_17_18 = _w("Z 25, D 30, B 14, U 10, C 5, E 9, T 3, Y 2, K 2")
+# A foyer (T) takes young people from 18 (rule 347): none at the 17th or 18th birthday.
+ACCOM_17_18 = _w("Z 25, D 30, B 14, U 10, C 5, E 12, Y 2, K 2")
 ACCOM_19_21 = _w("U 40, D 15, B 15, Z 9, E 5, T 3, K 3, X 2, S 1, V 2, W 1")
 # No fixed abode (S) and gone abroad (X) are always unsuitable; W and V mostly.
 ACCOM_UNSUITABLE = {"S": 1.0, "X": 1.0, "W": 0.6, "V": 0.6}
@@ -431,6 +432,7 @@ class Context:
     workers: list[str]
     other_la_numbers: tuple[str, ...]
     expected_cla: float
+    upns: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,6 +502,11 @@ def local_postcode(rng: random.Random, ctx: Context) -> str:
     return _postcode(rng, _choice(rng, ctx.districts))
 
 
+def postcode_sector(post: str) -> str:
+    """A postcode cut to its sector (`RG12 1`), as the drops keep it."""
+    return post[: post.find(" ") + 2] if " " in post else post
+
+
 def away_postcode(rng: random.Random, ctx: Context) -> str:
     pool = ctx.neighbours if rng.random() < 0.8 or not DISTANT_AREAS else DISTANT_AREAS
     area, low, high = _choice(rng, pool)
@@ -530,12 +537,17 @@ def make_upn(rng: random.Random, ctx: Context, dob: date, uasc: bool, entry_age:
         if entry_age < 5:
             return "UN1"
         return _choice(rng, ("UN3", "UN4", "UN5"))
-    la = ctx.council.la_number
-    if ctx.other_la_numbers and rng.random() < 0.15:
-        la = _choice(rng, ctx.other_la_numbers)
-    school = _between(rng, 2000, 2999) if rng.random() < 0.8 else _between(rng, 1000, 1999)
-    digits = f"{la}{school}{(dob.year + 4) % 100:02d}{_between(rng, 1, 999):03d}"
-    return upn_check_letter(digits) + digits
+    while True:
+        la = ctx.council.la_number
+        if ctx.other_la_numbers and rng.random() < 0.15:
+            la = _choice(rng, ctx.other_la_numbers)
+        school = _between(rng, 2000, 2999) if rng.random() < 0.8 else _between(rng, 1000, 1999)
+        digits = f"{la}{school}{(dob.year + 4) % 100:02d}{_between(rng, 1, 999):03d}"
+        upn = upn_check_letter(digits) + digits
+        # Every child's UPN is their own (CIN rule 1520).
+        if upn not in ctx.upns:
+            ctx.upns.add(upn)
+            return upn
 
 
 # --------------------------------------------------------------------------- council context
@@ -715,6 +727,10 @@ def _plan_adopt(rng: random.Random, start: date, age: float, b18: date) -> Plan:
         plan.match = placed - days(1)
     plan.forced.append((placed, "adopt"))
     plan.end = placed + days(_between(rng, 90, 420))
+    if (plan.end.month, plan.end.day) == (3, 31):
+        # Care ending on 31 March counts as continuous to the year's end, and such a child
+        # has no adoption details that year (rule 187): the order is made a day later.
+        plan.end += DAY
     plan.rec = "E12" if rng.random() < 0.55 else "E11"
     return plan
 
@@ -883,9 +899,29 @@ def _generic_code(
     return code
 
 
+def _new_address(
+    rng: random.Random, ctx: Context, in_area: float, leaving: Placement | None
+) -> str:
+    """A placement's postcode, in another sector than the placement the child leaves: a move
+    to a new carer shows in the drops, which keep the sector (rules 435 and 436)."""
+    post = placement_postcode(rng, ctx, in_area)
+    away = leaving.post if leaving is not None else ""
+    for _ in range(20):
+        if postcode_sector(post) != postcode_sector(away):
+            break
+        post = placement_postcode(rng, ctx, in_area)
+    return post
+
+
 def _make_placement(
-    rng: random.Random, ctx: Context, code: str, carer: int, home: str
+    rng: random.Random,
+    ctx: Context,
+    code: str,
+    carer: int,
+    home: str,
+    leaving: Placement | None = None,
 ) -> Placement:
+    """A new placement with carer number `carer`, never one that looks like `leaving`."""
     # Only foster and adoption placements use the URN XXXXXXX; the types Ofsted does not
     # register (temporary, with parents, other) leave it blank.
     if code in TEMPORARY:
@@ -900,14 +936,20 @@ def _make_placement(
             urn = ctx.la_fostering_urn
         else:
             urn = _choice(rng, ctx.agencies.get(provider) or [ctx.la_fostering_urn])
-        return Placement(code, carer, provider, placement_postcode(rng, ctx, in_area), urn)
+        return Placement(code, carer, provider, _new_address(rng, ctx, in_area, leaving), urn)
     if code in ("A5", "A6", "A3", "A4"):
         provider = PROVIDERS["adopt"].pick(rng)
-        return Placement(code, carer, provider, placement_postcode(rng, ctx, 0.5), NOT_REGISTERED)
+        post = _new_address(rng, ctx, 0.5, leaving)
+        return Placement(code, carer, provider, post, NOT_REGISTERED)
     pool = {"H5": "SEMI", "P2": "SEMI", "K3": "SEMI"}.get(code, code)
     settings = ctx.settings.get(pool)
     if settings:
         setting = _choice(rng, settings)
+        away = postcode_sector(leaving.post) if leaving is not None else ""
+        if postcode_sector(setting.post) == away:
+            # A move is to another home, not back to the one the child leaves.
+            others = [s for s in settings if postcode_sector(s.post) != away]
+            setting = _choice(rng, others) if others else setting
         urn = setting.urn
         if code == "K3":
             urn = setting.later_urn or new_urn(rng)
@@ -915,7 +957,7 @@ def _make_placement(
         return Placement(code, carer, setting.provider, setting.post, urn, later)
     # Other placements (Z) have no provider.
     provider = "" if code.startswith("Z") else "PR4"
-    return Placement(code, carer, provider, placement_postcode(rng, ctx, 0.5), "")
+    return Placement(code, carer, provider, _new_address(rng, ctx, 0.5, leaving), "")
 
 
 def _move_rate(code: str, age: float, wobble: float) -> float:
@@ -970,12 +1012,12 @@ def _next_placement(
                 "A5", current.carer, current.provider, current.post, NOT_REGISTERED
             )
             return same_carer, "PLACE"
-        return _make_placement(rng, ctx, "A6", carer, home), "LAREQ"
+        return _make_placement(rng, ctx, "A6", carer, home, current), "LAREQ"
     if kind == "p1":
         return _make_placement(rng, ctx, "P1", carer, home), "LAREQ"
     age = (t - child.dob).days / 365.25
     generic = _generic_code(rng, child, plan, kind, age, (t - plan.start).days)
-    placement = _make_placement(rng, ctx, _year_code(rng, generic, t), carer, home)
+    placement = _make_placement(rng, ctx, _year_code(rng, generic, t), carer, home, current)
     if placement.code == "H5" and t >= SUPPORTED_REFORM:
         placement.urn = placement.later_urn
     if kind in ("semi", "kin"):
@@ -1025,8 +1067,15 @@ def _placements(
 
 
 def _with_temporary_moves(
-    rng: random.Random, moves: list[Move], legal: list[tuple[date, str]], end: date
+    rng: random.Random,
+    ctx: Context,
+    moves: list[Move],
+    legal: list[tuple[date, str]],
+    end: date,
 ) -> list[Move]:
+    """Short stays away (hospital, holiday, respite) from a foster or children's home
+    placement, the child returning to it; each is an episode with where the child stayed
+    (rule 392b), no provider and no URN."""
     taken = {d for d, _, _ in moves} | {d for d, _ in legal}
     extra: list[Move] = []
     carer = 1000
@@ -1044,7 +1093,8 @@ def _with_temporary_moves(
                 continue
             carer += 1
             code = TEMPORARY_CODES.pick(rng)
-            extra.append((t, Placement(code, carer, "", "", ""), "OTHER"))
+            away = Placement(code, carer, "", placement_postcode(rng, ctx, 0.6), "")
+            extra.append((t, away, "OTHER"))
             extra.append((t + days(length), placement, "CARPL"))
             taken.update((t, t + days(length)))
             t += days(length)
@@ -1171,13 +1221,15 @@ def _missing(rng: random.Random, child: Child, period: Period) -> list[tuple[str
             continue
         rate = RUN_RATES.get(ep.place, 1.2 if ep.place in FOSTER else 3.5) * intensity / 365.25
         t = max(ep.decom, free)
+        # A child missing when the placement ends is back by then (rules 575, 577), and back
+        # before care ends: one still missing then leaves care for "other" reasons (580).
+        stop = ep.dec if ep.rec == "X1" else ep.dec - DAY
         while len(out) < 60:
             t += days(int(rng.expovariate(rate)))
-            if t >= ep.dec:
+            if t >= stop:
                 break
             kind = "A" if rng.random() < 0.25 else "M"
-            # A child missing when the placement ends is back by then (rules 575, 577).
-            back = min(t + days(_missing_length(rng, kind)), ep.dec)
+            back = min(t + days(_missing_length(rng, kind)), stop)
             out.append((kind, t, back))
             t = back + DAY
             free = t
@@ -1252,13 +1304,29 @@ def _adopters(rng: random.Random, with_carer: bool) -> tuple[str, str, str, str]
     return ("1" if with_carer else "0", *ADOPTERS[0][1])
 
 
+def _stands_alone(episodes: list[Episode], i: int) -> bool:
+    """Whether an episode is a whole placement between moves to other carers: a draft value
+    in it is then a slip in one placement's details, not a change within a placement the
+    episodes either side would contradict (rules 383 and 434)."""
+    ep = episodes[i]
+    before = episodes[i - 1] if i else None
+    after = episodes[i + 1] if i + 1 < len(episodes) else None
+    return (
+        ep.rne in ("S", "P", "B")
+        and (before is None or before.place not in TEMPORARY)
+        and (after is None or (after.rne in ("P", "B") and after.place not in TEMPORARY))
+    )
+
+
 def _drafts(rng: random.Random, ctx: Context, episodes: list[Episode]) -> None:
     columns = reference.tables()["episodes"].columns
-    for ep in episodes:
+    for i, ep in enumerate(episodes):
         # A draft is corrected by the next return, so only an episode that has closed by the
         # end of its first year shows one (an open one would differ from last year's).
         first_year_end = date(reference.year_ending(ep.decom), 3, 31)
         if ep.provider in ("", "PR0") or ep.dec > first_year_end or rng.random() >= DRAFT_SHARE:
+            continue
+        if not _stands_alone(episodes, i):
             continue
         draw = rng.random()
         if draw < 0.45:
@@ -1267,14 +1335,21 @@ def _drafts(rng: random.Random, ctx: Context, episodes: list[Episode]) -> None:
         elif draw < 0.75 and ep.urn not in ("", NOT_REGISTERED):
             ep.draft = (columns.index("URN"), sc_urn(rng))
         else:
-            ep.draft = (columns.index("PL_POST"), local_postcode(rng, ctx))
+            # Another sector than the placements either side, as a real slip would be.
+            near = {postcode_sector(e.pl_post) for e in episodes[max(0, i - 1) : i + 2]}
+            post = local_postcode(rng, ctx)
+            for _ in range(20):
+                if postcode_sector(post) not in near:
+                    break
+                post = local_postcode(rng, ctx)
+            ep.draft = (columns.index("PL_POST"), post)
 
 
 def detail_period(
     rng: random.Random, ctx: Context, child: Child, period: Period, plan: Plan
 ) -> None:
     moves = _placements(rng, ctx, child, plan, period.home_post)
-    moves = _with_temporary_moves(rng, moves, plan.legal, plan.end)
+    moves = _with_temporary_moves(rng, ctx, moves, plan.legal, plan.end)
     moves = _supported_reform(moves, plan.end)
     period.episodes = chain_episodes(plan, moves)
     period.rec = _final_rec(rng, plan, period.episodes[-1], period.cin)
@@ -1367,7 +1442,9 @@ def _care_child(
     while t is not None and t <= horizon:
         plan = plan_period(rng, ctx, child, t)
         cin = ("N8" if rng.random() < 0.95 else "N1") if uasc else CIN_MIX.pick(rng)
-        period = _period_from_plan(plan, cin, home)
+        # An unaccompanied child has no home in the country: no home postcode, and so no
+        # distance from home (rules 392b and 406 leave such children out).
+        period = _period_from_plan(plan, cin, "" if uasc else home)
         detail_seed = rng.getrandbits(64)
         if period.end >= window:
             detail_period(seeded(detail_seed), ctx, child, period, plan)
@@ -1429,7 +1506,8 @@ def _short_break_child(
 def _add_break(
     child: Child, place: Placement, ls: str, start: date, end: date, home: str, window: date
 ) -> None:
-    # Short breaks (V3, V4) carry no home or placement location, URN, reviews or motherhood.
+    # Short breaks (V3, V4) carry no home or placement location, URN (rule 214), reviews or
+    # motherhood.
     period = Period(start=start, end=end, rec="E4A", cin="N2", home_post="", short_break=True)
     if end >= window:
         period.episodes = [
@@ -1602,8 +1680,8 @@ def _oc2_row(child: Child, view: View) -> list[str]:
             score = str(min(40, max(0, round(rng.gauss(base, 4)))))
         else:
             reason = SDQ_MISSING.pick(rng)
-    elif age == 17 and age_at(child.dob, view.start) < 17:
-        reason = "SDQ1"
+    elif age == 17 and add_years(child.dob, 17) >= view.start:
+        reason = "SDQ1"  # the 17th birthday in the year, 1 April included (rule 197B)
     teeth = {2020: 0.7, 2021: 0.4, 2022: 0.7}.get(view.year_ending, 0.84)
     misuse = age >= 11 and rng.random() < 0.06
     received = offered = ""
@@ -1673,9 +1751,10 @@ def _oc3_rows(child: Child, view: View) -> list[list[str]]:
     return rows
 
 
-def _uasc_ceased(child: Child) -> date:
-    """The 18th birthday, or the day an age assessment found the young person to be an adult."""
-    assessed = [p.end for p in child.periods if p.rec == "E15"]
+def _uasc_ceased(child: Child, ref: date) -> date:
+    """The day UASC status ceased as known at `ref`: the 18th birthday, or the day an age
+    assessment found the young person to be an adult once it has (rule 205B)."""
+    assessed = [p.end for p in child.periods if p.rec == "E15" and p.end <= ref]
     return min([add_years(child.dob, 18), *assessed])
 
 
@@ -1733,7 +1812,7 @@ def _child_tables(child: Child, view: View, tables: Tables) -> None:
     if not episodes:
         return
     if child.uasc:
-        tables["uasc"].append([cid, sex, dob, fmt(_uasc_ceased(child))])
+        tables["uasc"].append([cid, sex, dob, fmt(_uasc_ceased(child, ref))])
     if _is_oc2(child, view):
         tables["oc2"].append(_oc2_row(child, view))
     for p in periods:

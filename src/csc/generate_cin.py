@@ -171,6 +171,10 @@ class Calendar:
             return day
         return self.days[self.counts[day - CAL_FIRST]]
 
+    def on_or_before(self, day: int) -> int:
+        """The last working day on or before `day`."""
+        return self.days[self.counts[day - CAL_FIRST] - 1]
+
 
 @cache
 def calendar() -> Calendar:
@@ -438,8 +442,9 @@ class CouncilSim:
         # queried by the DfE (8670Q): councils sign such assessments off by the census.
         for census in self.census_days:
             if start <= census < authorised and self.cal.between(start, census) > 40:
-                authorised = census
-                days = self.cal.between(start, census)
+                # On the last working day before it: a census can fall on a weekend.
+                authorised = self.cal.on_or_before(census)
+                days = self.cal.between(start, authorised)
                 break
         review = self.cal.add(start, max(1, days - _between(rng, 0, 4)))
         if uasc:
@@ -465,9 +470,17 @@ class CouncilSim:
             return
         if any(signed <= d < concluded for d in self.census_days):
             if s47.icpc is not None:
-                s47.icpc = max(signed, s47.start)
+                s47.icpc = self._weekday(max(signed, s47.start), s47.start)
             else:
                 s47.not_required = max(signed, s47.start)
+
+    def _weekday(self, day: int, earliest: int) -> int:
+        """`day`, or the nearest weekday to it not before `earliest`: a conference is not
+        held at a weekend (8875)."""
+        if weekday(day) < 5:
+            return day
+        before = day - (weekday(day) - 4)
+        return before if before >= earliest else day + (7 - weekday(day))
 
     def _icpc(self, rng: random.Random, s47_start: int) -> int:
         if rng.random() < self.late_icpc:
@@ -623,7 +636,9 @@ class CouncilSim:
             cap = min(b18, limit) if limit is not None else b18
             if ref.closure is not None and ref.closure > cap:
                 truncate(ref, max(cap, r))
-                ref.reason = "RC7"
+                if ref.reason not in ("RC8", "RC9"):
+                    # Still closed after assessment when that is all there was (8873Q).
+                    ref.reason = "RC7"
             self._front_door(rng, person, ref)
             person.referrals.append(ref)
             had_cp = had_cp or bool(ref.cp_plans)
@@ -664,7 +679,9 @@ class CouncilSim:
         upn = generate.make_upn(rng, self.ctx, born, False, max(0, age // 365))
         person = self._person(dob, sex, ETHNIC_MIX.pick(rng), upn)
         if rng.random() < 0.01 and not upn.startswith("UN"):
-            person.former_upn = generate.make_upn(rng, self.ctx, born, False, 10)
+            former = generate.make_upn(rng, self.ctx, born, False, 10)
+            # A former UPN is a UPN, never one of the codes for an unknown one (1560Q).
+            person.former_upn = "" if former.startswith("UN") else former
         kind = REFERRAL_KINDS.pick(rng)
         if unborn:
             # A referral before birth is kept only while the child is unborn in every
@@ -881,6 +898,7 @@ class CouncilSim:
         return [d.toordinal() for d in days]
 
     def run(self, care: Sequence[CareChild]) -> list[Person]:
+        self.ctx.upns.update(child.upn for child in care)
         for child in care:
             self._care_child(child)
         rng = seeded(f"{self.stream}:children")

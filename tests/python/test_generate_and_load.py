@@ -39,7 +39,7 @@ def generated_region(root: Path, errors: bool) -> tuple[Region, Path]:
 
 # The DfE rules that fire on the synthetic region generated without defects, and why.
 DFE_RULES_ON_CLEAN_REGION = {
-    # As the DfE's own tool does on any return:
+    # As the DfE's rules read any return, or an in-year extract:
     "903:1001": "the tool sees only this year's and last year's episodes, so a care leaver "
     "whose care ended before then has no care to leave (the rule's own note says so)",
     "903:1002": "as 1001",
@@ -47,16 +47,20 @@ DFE_RULES_ON_CLEAN_REGION = {
     "who comes back into care in the year fails",
     "903:624": "rules 628 and 612 blank a care leaver's MOTHER and MC_DOB when she is in the "
     "Header only for OC3, and 624 then finds her child's birth date changed",
+    "903:632": "the rule compares the date of a previous permanence order with the child's "
+    "first episode in the return, not with the period of care it came before, so a child who "
+    "left care under an order and came back in the same year fails",
     "cin:100": "an in-year extract's reference date is not 31 March, as a census's must be",
-    # What the generator still gets wrong:
-    "903:392b": "episodes written without a home or placement postcode",
-    "903:359": "young people looked after past 18 in other than a community home",
-    "903:434": "a legal-status change also changing the placement",
-    "903:435": "a placement change not changing the placement's details",
-    "903:632": "previous permanence dates after the period of care began",
-    "903:347": "a foyer for a care leaver under 18",
-    "903:1007": "care leaver details for a 17- or 18-year-old still looked after on the birthday",
-    "903:1016": "care leaver details for a 17- or 18-year-old who left care after the birthday",
+    "903:359": "an in-year extract holds the open episodes of young people who turn 18 before "
+    "the year ends, and the rule compares the 18th birthday with 31 March",
+    # As the drops show the returns: a birth date reaches the warehouse as the first of its
+    # month, and these rules take birthdays from it as it is (the DfE's tool, on the
+    # council's own extract, finds nothing).
+    "903:352": "a period of care that starts in the month of the 18th birthday, before it, "
+    "seems to start at 18",
+    "903:1007": "a young person who left care in the month of the 17th or 18th birthday, "
+    "before it, seems still looked after on it",
+    "903:1016": "as 1007, a young person seems to leave care after the birthday",
 }
 
 
