@@ -1557,8 +1557,10 @@ class CinInjector:
         if len(refs) > 1:
             refs[-2].closure, refs[-2].reason = None, ""
             return True
+        # An earlier referral that went on to be worked and was never closed (one that led
+        # to no further action may stay open beside another: 8815 and 8816 allow it).
         day = max(person.dob, refs[-1].date - _between(self.rng, 1, 60))
-        refs.insert(0, Referral(day, SOURCES.pick(self.rng), "N9", nfa=True))
+        refs.insert(0, Referral(day, SOURCES.pick(self.rng), NEEDS.pick(self.rng)))
         return True
 
     def _cp_plans_overlap(self, person: Person, refs: list[Referral]) -> bool:
