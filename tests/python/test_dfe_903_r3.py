@@ -52,6 +52,29 @@ def test_still_looked_after_on_the_17th_birthday_is_1007_not_1016():
     assert _failing("1016", tables) == set()
 
 
+def test_a_birthday_known_only_to_its_month_fails_only_when_every_day_would():
+    # Born in June 2007 (the drop says 01/06/2007): 17 in June 2024, year 2024-25.
+    tables = {
+        "episodes": [
+            "A,01/05/2023,S,C2,N1,U1,PR1,10/06/2024,E11,,,,",  # ceased within the month
+            "B,01/05/2023,S,C2,N1,U1,PR1,30/06/2024,E11,,,,",  # on the last day it could be
+            "C,01/05/2023,S,C2,N1,U1,PR1,01/07/2024,E11,,,,",  # after the month
+        ],
+        "oc3": [f"{child},01/06/2007,YES,F1,B1" for child in "ABC"],
+    }
+    assert _failing("1016", tables) == {("oc3", 3), ("oc3", 4)}
+    assert _failing("1007", tables) == {("oc3", 4)}
+    # Started to be looked after in the month of the 18th birthday: perhaps before it.
+    tables = {
+        "header": ["D,1,01/06/2006,WBRI,,,", "E,1,01/06/2006,WBRI,,,"],
+        "episodes": [
+            "D,15/06/2024,S,V2,N1,U1,PR1,,,,,,",
+            "E,01/07/2024,S,V2,N1,U1,PR1,,,,,,",
+        ],
+    }
+    assert _failing("352", tables) == {("episodes", 3)}
+
+
 def test_a_lone_social_worker_episode_ending_in_the_last_days_of_march():
     tables = {
         "sw_episodes": [

@@ -52,6 +52,15 @@ PSEUDONYMISED_BIRTH = (
 )
 
 
+# The same, for rules on a birthday whose day matters either way.
+BIRTHDAY_IN_MONTH = (
+    "A date of birth reaches the warehouse as the first of its month, so a birthday is known "
+    "only to its month: the warehouse fails a row only if it fails whichever day of that "
+    "month the child was born; the DfE's tool, on the same pseudonymised file, takes the "
+    "first day."
+)
+
+
 def latest_birth(alias: str = "") -> str:
     """The last day a child whose pseudonymised DOB is in `alias` could have been born."""
     prefix = f"{alias}." if alias else ""

@@ -4,7 +4,7 @@ and after it, and with the child's age."""
 
 from __future__ import annotations
 
-from csc.dfe import PSEUDONYMISED_BIRTH, SSDA903, DfeRule, latest_birth
+from csc.dfe import BIRTHDAY_IN_MONTH, PSEUDONYMISED_BIRTH, SSDA903, DfeRule, latest_birth
 
 TEMPORARY = "('T0', 'T1', 'T2', 'T3', 'T4')"
 
@@ -271,8 +271,9 @@ RULES = [
     _rule(
         "352",
         "Child who started to be looked after was aged 18 or over.",
-        _with_header('e."RNE" = \'S\' and h."DOB_d" + interval 18 year <= e."DECOM_d"'),
+        _with_header(f'e."RNE" = \'S\' and {latest_birth("h")} + interval 18 year <= e."DECOM_d"'),
         ("DECOM", "RNE"),
+        difference=BIRTHDAY_IN_MONTH,
     ),
     _rule(
         "353",

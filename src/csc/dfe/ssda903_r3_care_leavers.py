@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from csc.dfe import SSDA903, DfeRule
+from csc.dfe import BIRTHDAY_IN_MONTH, SSDA903, DfeRule, latest_birth
 from csc.dfe.ssda903_r2_common import OPEN_EPISODES_END
 
 _ITEMS = '(o."IN_TOUCH" is not null or o."ACTIV" is not null or o."ACCOM" is not null)'
@@ -97,12 +97,14 @@ _RELEVANT_CHILD = """
         )
 """
 
-# 1007: the birthday (17th or 18th) the child last had by 31 March.
+# 1007: the birthday (17th or 18th) the child last had by 31 March, at the earliest (born
+# on the first of the month the drop gives) and at the latest (born on its last day).
 _BIRTHDAY = """
     case when o."DOB_d" + interval (e._year - year(o."DOB_d")) year > e._end
         then o."DOB_d" + interval (e._year - year(o."DOB_d") - 1) year
         else o."DOB_d" + interval (e._year - year(o."DOB_d")) year end
 """
+_LAST_BIRTHDAY = f"({_BIRTHDAY} + interval 1 month - interval 1 day)"
 
 RULES = [
     DfeRule(
@@ -147,12 +149,13 @@ RULES = [
             and o."DOB_d" + interval 17 year <= e._end
             and o."DOB_d" + interval 19 year > e._end
             and e."DECOM_d" <= {_BIRTHDAY}
-            and (e."DEC" is null or e."DEC_d" > {_BIRTHDAY})
+            and (e."DEC" is null or e."DEC_d" > {_LAST_BIRTHDAY})
         """,
         _FIELDS,
         difference="The DfE's tool takes a child as looked after on the birthday only when an "
         "episode began by then and ceased after it, so it misses the children this rule is "
-        "about, those whose episode is still open; the warehouse counts an open episode too.",
+        "about, those whose episode is still open; the warehouse counts an open episode too. "
+        + BIRTHDAY_IN_MONTH,
     ),
     DfeRule(
         SSDA903,
@@ -231,15 +234,15 @@ RULES = [
         join episodes as e on e._cy = o._cy and e."CHILD" = o."CHILD"
         where {_ITEMS} and (
             (o."DOB_d" + interval 17 year <= e._end and o."DOB_d" + interval 18 year > e._end
-                and e."DEC_d" >= o."DOB_d" + interval 17 year)
+                and e."DEC_d" >= {latest_birth("o")} + interval 17 year)
             or (o."DOB_d" + interval 18 year <= e._end and o."DOB_d" + interval 19 year > e._end
-                and e."DEC_d" >= o."DOB_d" + interval 18 year)
+                and e."DEC_d" >= {latest_birth("o")} + interval 18 year)
         )
         """,
         _FIELDS,
         years=(2024, 2027),
         difference=OPEN_EPISODES_END + " It also measures the age at 31 March in years of "
-        "365.2425 days; the warehouse in calendar years.",
+        "365.2425 days; the warehouse in calendar years. " + BIRTHDAY_IN_MONTH,
     ),
     DfeRule(
         SSDA903,
