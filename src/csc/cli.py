@@ -54,15 +54,20 @@ def generate(
     home: Home, out: Path | None, seed: int, scale: float, errors: bool, councils: tuple[str, ...]
 ) -> None:
     """Write a synthetic region: council extracts, then pseudonymised drops."""
-    from csc import generate as generator
     from csc import pseudonymise as privacy
+    from csc import synthetic
 
     out = out or home.drops
     started = time.perf_counter()
     raw = home.council_systems
     shutil.rmtree(raw, ignore_errors=True)
-    written = generator.generate_region(
-        raw, seed=seed, scale=scale, errors=errors, councils=list(councils) or None
+    written = synthetic.generate_region(
+        raw,
+        seed=seed,
+        scale=scale,
+        errors=errors,
+        councils=list(councils) or None,
+        report=lambda line: click.echo(line, err=True),
     )
     console.print(f"generated {len(written)} council extract files under {raw}")
     jobs = []

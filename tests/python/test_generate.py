@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from csc import generate, generate_costs, reference
+from csc import reference, synthetic
+from csc.synthetic import placement_costs, ssda903
+from csc.synthetic.draws import add_years, age_at
+from csc.synthetic.ssda903 import defects as defects_903
 
 SMALL = ["E06000036", "E06000046", "E06000040"]  # Bracknell Forest, Isle of Wight, Windsor
 KENT = "E10000016"
 IN_YEAR = dt.date(2026, 10, 31)
-TABLE_BY_FILE = {name: table for table, name in generate.FILE_NAMES.items()}
+TABLE_BY_FILE = {name: table for table, name in ssda903.FILE_NAMES.items()}
 COLUMNS_BY_FILE = {name: reference.tables()[t].columns for name, t in TABLE_BY_FILE.items()}
-COLUMNS_BY_FILE[generate_costs.COSTS_FILE] = generate_costs.COLUMNS
+COLUMNS_BY_FILE[placement_costs.COSTS_FILE] = placement_costs.COLUMNS
 DATE_COLUMNS = {
     "DOB",
     "MC_DOB",
@@ -81,21 +84,21 @@ def cla_at(folder: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("region")
-    files = generate.generate_region(out, seed=7, scale=1.0, councils=SMALL)
+    files = synthetic.generate_region(out, seed=7, scale=1.0, councils=SMALL)
     return out, files
 
 
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("alone")
-    generate.generate_region(out, seed=7, scale=1.0, councils=[SMALL[0]])
+    synthetic.generate_region(out, seed=7, scale=1.0, councils=[SMALL[0]])
     return out
 
 
 @pytest.fixture(scope="module")
 def with_errors(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("errors")
-    generate.generate_region(out, seed=7, scale=1.0, councils=SMALL, errors=True)
+    synthetic.generate_region(out, seed=7, scale=1.0, councils=SMALL, errors=True)
     return out
 
 
@@ -106,7 +109,7 @@ def test_returns_exactly_the_files_written(region: tuple[Path, list[Path]]) -> N
     root, files = region
     on_disk = sorted(p for p in root.rglob("*") if p.is_file())
     assert sorted(files) == on_disk
-    assert not (root / generate.INJECTED_ERRORS_FILE).exists()
+    assert not (root / synthetic.INJECTED_ERRORS_FILE).exists()
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -127,7 +130,7 @@ def test_a_shorter_range_gives_the_same_returns_and_another_seed_differs(
 ) -> None:
     root, _ = region
     for seed in (7, 8):
-        generate.generate_region(
+        synthetic.generate_region(
             tmp_path / str(seed),
             seed=seed,
             councils=[SMALL[1]],
@@ -143,9 +146,30 @@ def test_a_shorter_range_gives_the_same_returns_and_another_seed_differs(
     assert other["Header.csv"] != full["Header.csv"]
 
 
+def test_reports_each_council_and_return_as_it_writes_them(tmp_path: Path) -> None:
+    lines: list[str] = []
+    councils = SMALL[:2]
+    synthetic.generate_region(
+        tmp_path,
+        scale=0.05,
+        councils=councils,
+        first_year_ending=2025,
+        workers=2,
+        report=lines.append,
+    )
+    returns = ("SSDA903", "placement costs", "CIN census", "Annex A")
+    for code in councils:
+        mine = [line for line in lines if line.startswith(f"{code} ")]
+        assert [line.split(": ")[1].split(",")[0] for line in mine] == list(returns), mine
+        # Two full years and the in-year extract, with what each holds and how long it took.
+        assert all(", 3 returns, " in line or ", 3 workbooks, " in line for line in mine)
+        assert all(re.search(r"\d [a-z ]+ \(\d+\.\ds\)$", line) for line in mine), mine
+    assert len(lines) == len(councils) * len(returns)
+
+
 def test_unknown_council_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        generate.generate_region(tmp_path, councils=["E99999999"])
+        synthetic.generate_region(tmp_path, councils=["E99999999"])
 
 
 # --------------------------------------------------------------------------- layout
@@ -167,9 +191,9 @@ def test_files_have_exactly_the_dfe_columns(region: tuple[Path, list[Path]]) -> 
         year_end = reference.year_ending(reference_date(folder))
         names = {p.name for p in folder.iterdir()}
         expected = {
-            name for table, name in generate.FILE_NAMES.items() if specs[table].valid_in(year_end)
+            name for table, name in ssda903.FILE_NAMES.items() if specs[table].valid_in(year_end)
         }
-        others = {generate_costs.COSTS_FILE, "cin_census.xml", "annex_a.xlsx"}
+        others = {placement_costs.COSTS_FILE, "cin_census.xml", "annex_a.xlsx"}
         assert names == expected | others, folder
         assert ("SWEpisodes.csv" in names) == (year_end >= 2024)
         for path in folder.glob("*.csv"):
@@ -224,7 +248,7 @@ def test_header_children_are_the_episode_children(region: tuple[Path, list[Path]
         sex = {h["CHILD"]: h["SEX"] for h in header}
         for u in read_rows(folder / "UASC.csv"):
             assert u["DOB"] == dob[u["CHILD"]] and u["SEX"] == sex[u["CHILD"]]
-            eighteenth = generate.add_years(parse(u["DOB"]), 18)
+            eighteenth = add_years(parse(u["DOB"]), 18)
             assert parse(u["DOB"]) < parse(u["DUC"]) <= eighteenth
 
 
@@ -250,14 +274,14 @@ def test_episode_chains_are_consistent(region: tuple[Path, list[Path]]) -> None:
                 if ep["DEC"]:
                     assert parse(ep["DECOM"]) < parse(ep["DEC"]) <= ref, ep
                 # Temporary and other (Z) placements have no provider.
-                no_provider = ep["PLACE"] in generate.TEMPORARY or ep["PLACE"].startswith("Z")
+                no_provider = ep["PLACE"] in ssda903.TEMPORARY or ep["PLACE"].startswith("Z")
                 assert (ep["PLACE_PROVIDER"] == "") == no_provider, ep
                 assert (ep["PLACE_PROVIDER"] == "PR0") == (ep["PLACE"] == "P1"), ep
             for before, after in zip(episodes, episodes[1:], strict=False):
                 # The reason for a move is on the episode that ends with it, unless the move
                 # is into or out of a temporary placement (the DfE's rules 225 and 226).
                 moved = before["REC"] == "X1" and after["RNE"] in PLACEMENT_RNE
-                temporary = {before["PLACE"], after["PLACE"]} & set(generate.TEMPORARY)
+                temporary = {before["PLACE"], after["PLACE"]} & set(ssda903.TEMPORARY)
                 assert (before["REASON_PLACE_CHANGE"] != "") == (moved and not temporary), before
                 assert before["DEC"], (folder, before)
                 if before["REC"] == "X1":
@@ -266,7 +290,7 @@ def test_episode_chains_are_consistent(region: tuple[Path, list[Path]]) -> None:
                 else:
                     assert parse(after["DECOM"]) > parse(before["DEC"]), (folder, after)
                     assert after["RNE"] == "S"
-                    assert before["PLACE"] not in generate.TEMPORARY
+                    assert before["PLACE"] not in ssda903.TEMPORARY
             last = episodes[-1]
             assert last["REC"] != "X1" and last["REASON_PLACE_CHANGE"] == ""
 
@@ -283,7 +307,7 @@ def test_open_episodes_carry_into_the_next_return(region: tuple[Path, list[Path]
             changed = 0
             for ep in still_open:
                 match = after[(ep["CHILD"], ep["DECOM"])]
-                expected = generate.RECODED_PLACE.get(ep["PLACE"], ep["PLACE"])
+                expected = ssda903.RECODED_PLACE.get(ep["PLACE"], ep["PLACE"])
                 assert match["PLACE"] in (ep["PLACE"], expected)
                 same = ("RNE", "LS", "CIN", "PLACE_PROVIDER", "PL_POST", "HOME_POST")
                 changed += any(match[c] != ep[c] for c in same)
@@ -340,7 +364,7 @@ def test_placement_moves_are_mostly_few(region: tuple[Path, list[Path]]) -> None
             e
             for e in episodes[child]
             if e["RNE"] in ("S", "P", "B")
-            and e["PLACE"] not in generate.TEMPORARY
+            and e["PLACE"] not in ssda903.TEMPORARY
             and e["REASON_PLACE_CHANGE"] != "CARPL"
         ]
         many += len(moves) >= 4
@@ -369,7 +393,7 @@ def test_oc3_rows_are_care_leavers_with_a_birthday_in_the_year(
         start = dt.date(reference.year_ending(ref) - 1, 4, 1)
         for row in read_rows(folder / "OC3.csv"):
             dob = parse(row["DOB"])
-            birthdays = [generate.add_years(dob, n) for n in range(17, 22)]
+            birthdays = [add_years(dob, n) for n in range(17, 22)]
             assert any(start <= b <= ref for b in birthdays), row
             if row["IN_TOUCH"] in ("NO", "REFU"):
                 assert row["ACTIV"] == "0" and row["ACCOM"] == "0"
@@ -391,7 +415,7 @@ def test_oc2_rows_are_children_in_care_for_a_year(region: tuple[Path, list[Path]
     assert rows and {r["CHILD"] for r in rows} <= in_care
     for row in rows:
         # The SDQ is asked of children aged 4 to 16 at the end of the year (the DfE's 157).
-        if 4 <= generate.age_at(parse(row["DOB"]), ref) <= 16:
+        if 4 <= age_at(parse(row["DOB"]), ref) <= 16:
             assert row["SDQ_SCORE"] or row["SDQ_REASON"], row
         if row["SDQ_SCORE"]:
             assert 0 <= int(row["SDQ_SCORE"]) <= 40
@@ -425,12 +449,12 @@ def test_missing_and_reviews_fall_inside_care(region: tuple[Path, list[Path]]) -
         for row in read_rows(folder / "Reviews.csv"):
             day = parse(row["REVIEW"])
             assert in_care(row["CHILD"], day), row
-            under_four = generate.age_at(parse(row["DOB"]), day) < 4
+            under_four = age_at(parse(row["DOB"]), day) < 4
             assert (row["REVIEW_CODE"] == "PN0") == under_four
 
 
 def test_kent_has_far_more_uasc(tmp_path: Path) -> None:
-    generate.generate_region(
+    synthetic.generate_region(
         tmp_path,
         scale=0.25,
         councils=[KENT, SMALL[0]],
@@ -455,34 +479,34 @@ def _breaches(folder: Path, rule: str, child: str) -> bool:
     ref = reference_date(folder)
     year_end = reference.year_ending(ref)
     episodes = by_child(read_rows(folder / "Episodes.csv")).get(child, [])
-    if rule == generate.RULE_DEC_BEFORE_DECOM:
+    if rule == defects_903.RULE_DEC_BEFORE_DECOM:
         return any(e["DEC"] and parse(e["DEC"]) < parse(e["DECOM"]) for e in episodes)
-    if rule == generate.RULE_DEC_REC_MISMATCH:
+    if rule == defects_903.RULE_DEC_REC_MISMATCH:
         return any(bool(e["DEC"]) != bool(e["REC"]) for e in episodes)
-    if rule == generate.RULE_OVERLAPPING_EPISODES:
+    if rule == defects_903.RULE_OVERLAPPING_EPISODES:
         return any(
             b["DEC"] and parse(a["DECOM"]) < parse(b["DEC"])
             for b, a in zip(episodes, episodes[1:], strict=False)
         )
-    if rule == generate.RULE_CONTINUATION_DECOM:
+    if rule == defects_903.RULE_CONTINUATION_DECOM:
         return any(
             a["RNE"] != "S" and a["DECOM"] != b["DEC"]
             for b, a in zip(episodes, episodes[1:], strict=False)
         )
-    if rule == generate.RULE_CHILD_NOT_IN_HEADER:
+    if rule == defects_903.RULE_CHILD_NOT_IN_HEADER:
         header = {h["CHILD"] for h in read_rows(folder / "Header.csv")}
         return bool(episodes) and child not in header
-    if rule == generate.RULE_OVERLAPPING_MISSING:
+    if rule == defects_903.RULE_OVERLAPPING_MISSING:
         spans = sorted(
             (parse(m["MIS_START"]), parse(m["MIS_END"]) if m["MIS_END"] else ref)
             for m in read_rows(folder / "Missing.csv")
             if m["CHILD"] == child
         )
         return any(s <= e for (_, e), (s, _) in zip(spans, spans[1:], strict=False))
-    if rule == generate.RULE_DEC_AFTER_YEAR_END:
+    if rule == defects_903.RULE_DEC_AFTER_YEAR_END:
         end = dt.date(year_end, 3, 31)
         return any(e["DEC"] and parse(e["DEC"]) > end for e in episodes)
-    if rule == generate.RULE_CODE_NOT_VALID:
+    if rule == defects_903.RULE_CODE_NOT_VALID:
         header = [h for h in read_rows(folder / "Header.csv") if h["CHILD"] == child]
         sexes = set(reference.codes("SEX", year_end))
         places = set(reference.codes("PLACE", year_end))
@@ -495,20 +519,20 @@ def _breaches(folder: Path, rule: str, child: str) -> bool:
 def csv_defects(root: Path) -> list[dict[str, str]]:
     """Injected defects in CSV files: the SSDA903 tables and placement costs."""
     return [
-        r for r in read_rows(root / generate.INJECTED_ERRORS_FILE) if r["file"].endswith(".csv")
+        r for r in read_rows(root / synthetic.INJECTED_ERRORS_FILE) if r["file"].endswith(".csv")
     ]
 
 
 def ssda903_defects(root: Path) -> list[dict[str, str]]:
     """Injected SSDA903 defects; the CIN census's are tested in test_generate_cin.py and
     the placement costs' in test_placement_costs.py."""
-    return [r for r in csv_defects(root) if r["file"] != generate_costs.COSTS_FILE]
+    return [r for r in csv_defects(root) if r["file"] != placement_costs.COSTS_FILE]
 
 
 def test_injected_errors_are_listed_and_present(with_errors: Path) -> None:
     listed = ssda903_defects(with_errors)
     assert listed
-    assert tuple(listed[0]) == generate.INJECTED_ERRORS_COLUMNS
+    assert tuple(listed[0]) == synthetic.INJECTED_ERRORS_COLUMNS
     assert len({r["rule"] for r in listed}) >= 4
     for row in listed:
         folder = with_errors / row["ons_code"] / row["reference_date"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Region
-from csc import dfe, generate, pseudonymise, reference
+from csc import dfe, pseudonymise, reference, synthetic
 
 COUNCILS = ["E06000036", "E06000046"]  # Bracknell Forest and the Isle of Wight: small
 
@@ -73,7 +73,7 @@ def generated_region(
 ) -> tuple[Region, Path]:
     region = Region(root)
     raw = region.home.council_systems
-    generate.generate_region(
+    synthetic.generate_region(
         raw, scale=scale, errors=errors, councils=councils, first_year_ending=first_year_ending
     )
     for council in councils:
@@ -135,7 +135,7 @@ def with_errors(tmp_path_factory) -> tuple[Region, Path]:
 
 def injected_and_found(region: Region, raw: Path) -> list[tuple[dict[str, str], set[str]]]:
     """Each injected defect, with the rules that report its child in its file."""
-    with open(raw / generate.INJECTED_ERRORS_FILE, newline="") as handle:
+    with open(raw / synthetic.INJECTED_ERRORS_FILE, newline="") as handle:
         injected = list(csv.DictReader(handle))
     assert injected, "the generator injected no defects"
     found: dict[tuple[str, str], set[str]] = {}

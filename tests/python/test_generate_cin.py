@@ -13,7 +13,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from python_calamine import CalamineWorkbook
 
-from csc import generate, generate_cin, reference
+from csc import reference, synthetic
+from csc.synthetic import annex_a, cin_census
+from csc.synthetic.councils import population_at
+from csc.synthetic.draws import add_years, unit
 
 COUNCILS = ["E06000036", "E06000040"]  # Bracknell Forest, Windsor and Maidenhead
 SCALE = 0.3
@@ -100,7 +103,7 @@ CODED = {
     "Sex": "Sex",
     "ReferralNFA": "ReferralNFA",
 }
-CIN_RULES = set(generate_cin.CIN_RULES)
+CIN_RULES = set(cin_census.CIN_RULES)
 
 
 # --------------------------------------------------------------------------- reading
@@ -340,7 +343,7 @@ def normalise(name: str) -> str:
 
 ALIASES = {
     normalise(alias): aliases[0]
-    for columns in (generate_cin.CHILD_COLUMNS, *generate_cin.LIST_COLUMNS.values())
+    for columns in (annex_a.CHILD_COLUMNS, *annex_a.LIST_COLUMNS.values())
     for aliases in columns
     for alias in aliases
 }
@@ -359,28 +362,28 @@ def read_list(path: Path, number: int) -> list[dict[str, object]]:
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cin")
-    generate.generate_region(out, seed=SEED, scale=SCALE, councils=COUNCILS)
+    synthetic.generate_region(out, seed=SEED, scale=SCALE, councils=COUNCILS)
     return out
 
 
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cin_alone")
-    generate.generate_region(out, seed=SEED, scale=SCALE, councils=[COUNCILS[0]])
+    synthetic.generate_region(out, seed=SEED, scale=SCALE, councils=[COUNCILS[0]])
     return out
 
 
 @pytest.fixture(scope="module")
 def with_errors(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cin_errors")
-    generate.generate_region(out, seed=SEED, scale=SCALE, councils=COUNCILS, errors=True)
+    synthetic.generate_region(out, seed=SEED, scale=SCALE, councils=COUNCILS, errors=True)
     return out
 
 
 @pytest.fixture(scope="module")
 def censuses(clean: Path) -> dict[tuple[str, dt.date], Census]:
     return {
-        (code, dt.date.fromisoformat(folder.name)): read_census(folder / generate_cin.CIN_FILE)
+        (code, dt.date.fromisoformat(folder.name)): read_census(folder / cin_census.CIN_FILE)
         for code in COUNCILS
         for folder in folders(clean, code)
     }
@@ -394,8 +397,8 @@ def test_every_view_has_a_census_and_a_workbook(clean: Path) -> None:
         names = [f.name for f in folders(clean, code)]
         assert names == [f"{y}-03-31" for y in range(2017, 2027)] + [IN_YEAR.isoformat()]
         for folder in folders(clean, code):
-            assert (folder / generate_cin.CIN_FILE).is_file()
-            assert (folder / generate_cin.ANNEX_A_FILE).is_file()
+            assert (folder / cin_census.CIN_FILE).is_file()
+            assert (folder / annex_a.ANNEX_A_FILE).is_file()
             assert (folder / "Episodes.csv").is_file()
 
 
@@ -411,7 +414,7 @@ def test_census_header(censuses: dict[tuple[str, dt.date], Census]) -> None:
 
 
 def test_elements_are_named_and_ordered_as_the_census_requires(clean: Path) -> None:
-    path = clean / COUNCILS[0] / "2024-03-31" / generate_cin.CIN_FILE
+    path = clean / COUNCILS[0] / "2024-03-31" / cin_census.CIN_FILE
     raw = path.read_bytes()
     assert raw.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<Message>')
     root = ET.fromstring(raw)
@@ -503,7 +506,7 @@ def test_every_period_of_care_follows_a_referral(
         starts = planned = 0
         for folder in folders(clean, code):
             ref_date = dt.date.fromisoformat(folder.name)
-            view = generate.View.at(ref_date)
+            view = synthetic.View.at(ref_date)
             children = {c.child_id: c for c in censuses[(code, ref_date)].children}
             for row in read_rows(folder / "Episodes.csv"):
                 began = parse_903(row["DECOM"])
@@ -536,7 +539,7 @@ def test_new_ids_follow_the_council_scheme(censuses: dict[tuple[str, dt.date], C
             c.child_id for (k, _), census in censuses.items() if k == code for c in census.children
         }
         assert ids
-        assert {len(i) for i in ids} == {6 if generate._unit(f"id-width:{code}") < 0.5 else 7}
+        assert {len(i) for i in ids} == {6 if unit(f"id-width:{code}") < 0.5 else 7}
         assert all(i.isdigit() for i in ids)
 
 
@@ -544,10 +547,10 @@ def test_new_ids_follow_the_council_scheme(censuses: dict[tuple[str, dt.date], C
 
 
 def test_annex_a_workbook_layout(clean: Path) -> None:
-    path = clean / COUNCILS[0] / "2024-03-31" / generate_cin.ANNEX_A_FILE
+    path = clean / COUNCILS[0] / "2024-03-31" / annex_a.ANNEX_A_FILE
     book = CalamineWorkbook.from_path(str(path))
     assert book.sheet_names == [f"List {n}" for n in range(1, 12)]
-    headers = generate_cin.annex_a_headers(COUNCILS[0])
+    headers = annex_a.annex_a_headers(COUNCILS[0])
     for number in range(1, 12):
         rows = book.get_sheet_by_name(f"List {number}").to_python()
         assert tuple(rows[0]) == headers[number]
@@ -568,8 +571,8 @@ def test_annex_a_workbook_layout(clean: Path) -> None:
         ],
     }
     child = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
-    labels = set(generate_cin.GENDER_LABELS.values())
-    sources = set(generate_cin.source_labels().values())
+    labels = set(annex_a.GENDER_LABELS.values())
+    sources = set(annex_a.source_labels().values())
     for number, columns in expected.items():
         rows = read_list(path, number)
         assert rows
@@ -600,8 +603,8 @@ def test_annex_a_matches_the_census(
         preceded = total = 0
         for folder in folders(clean, code):
             ref_date = dt.date.fromisoformat(folder.name)
-            view = generate.View.at(ref_date)
-            path = folder / generate_cin.ANNEX_A_FILE
+            view = synthetic.View.at(ref_date)
+            path = folder / annex_a.ANNEX_A_FILE
             for row in read_list(path, 1):
                 contacts[str(row["Child Unique ID"])].append(row["Date of Contact"])
             for row in read_list(path, 2):
@@ -628,10 +631,9 @@ def test_annex_a_matches_the_census(
 
 def test_headers_vary_between_councils() -> None:
     standard = {
-        n: tuple(a[0] for a in generate_cin.CHILD_COLUMNS + generate_cin.LIST_COLUMNS[n])
-        for n in (1, 2, 3)
+        n: tuple(a[0] for a in annex_a.CHILD_COLUMNS + annex_a.LIST_COLUMNS[n]) for n in (1, 2, 3)
     }
-    styles = {code: generate_cin.annex_a_headers(code) for code in reference.councils()}
+    styles = {code: annex_a.annex_a_headers(code) for code in reference.councils()}
     unusual = [code for code, h in styles.items() if any(h[n] != standard[n] for n in (1, 2, 3))]
     assert len(unusual) >= len(styles) / 3
     for headers in styles.values():
@@ -646,9 +648,7 @@ def rates(root: Path, code: str) -> dict[str, float]:
     """The benchmark indicators over all full years of one council."""
     cal = reference.working_days_between
     referral_dates: dict[str, set[dt.date]] = defaultdict(set)
-    books = [
-        (folder, read_census(folder / generate_cin.CIN_FILE)) for folder in folders(root, code)
-    ]
+    books = [(folder, read_census(folder / cin_census.CIN_FILE)) for folder in folders(root, code)]
     for _, census in books:
         for child in census.children:
             referral_dates[child.child_id].update(r.date for r in child.referrals)
@@ -659,13 +659,13 @@ def rates(root: Path, code: str) -> dict[str, float]:
             continue
         ref_date = census.reference_date
         start = dt.date(ref_date.year - 1, 4, 1)
-        population += generate.population_at(code, ref_date.year - 1) * SCALE
+        population += population_at(code, ref_date.year - 1) * SCALE
         for child in census.children:
             counts["cin"] += any(r.closure is None for r in child.referrals)
             for ref in child.referrals:
                 if start <= ref.date:
                     counts["referrals"] += 1
-                    year_before = generate.add_years(ref.date, -1)
+                    year_before = add_years(ref.date, -1)
                     counts["re_referrals"] += any(
                         year_before <= d < ref.date for d in referral_dates[child.child_id]
                     )
@@ -684,7 +684,7 @@ def rates(root: Path, code: str) -> dict[str, float]:
                         counts["cp_repeat"] += plan.previous > 0
                     if plan.end and plan.end >= start:
                         counts["cp_ends"] += 1
-                        counts["cp_2y"] += plan.end >= generate.add_years(plan.start, 2)
+                        counts["cp_2y"] += plan.end >= add_years(plan.start, 2)
     per_10k = 10_000 / population
     return {
         "referrals_per_10k": counts["referrals"] * per_10k,
@@ -721,16 +721,16 @@ def test_volumes_follow_the_national_figures(clean: Path) -> None:
 
 
 def test_each_injected_defect_breaks_its_rule_and_no_other(with_errors: Path) -> None:
-    rows = read_rows(with_errors / generate.INJECTED_ERRORS_FILE)
-    cin_rows = [r for r in rows if r["file"] == generate_cin.CIN_FILE]
+    rows = read_rows(with_errors / synthetic.INJECTED_ERRORS_FILE)
+    cin_rows = [r for r in rows if r["file"] == cin_census.CIN_FILE]
     assert {r["rule"] for r in cin_rows} == CIN_RULES
-    assert {r["file"] for r in rows} > {generate_cin.CIN_FILE}
+    assert {r["file"] for r in rows} > {cin_census.CIN_FILE}
     expected: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for row in cin_rows:
         expected[(row["ons_code"], row["reference_date"])].add((row["rule"], row["child"]))
     for code in COUNCILS:
         for folder in folders(with_errors, code):
-            census = read_census(folder / generate_cin.CIN_FILE)
+            census = read_census(folder / cin_census.CIN_FILE)
             assert rule_breaches(census) == expected[(code, folder.name)], folder
             assert other_problems(census) == [], folder
 
@@ -739,8 +739,8 @@ def test_defects_leave_other_files_alone(clean: Path, with_errors: Path) -> None
     for code in COUNCILS:
         for folder in folders(clean, code):
             other = with_errors / code / folder.name
-            assert (folder / generate_cin.ANNEX_A_FILE).read_bytes() == (
-                other / generate_cin.ANNEX_A_FILE
+            assert (folder / annex_a.ANNEX_A_FILE).read_bytes() == (
+                other / annex_a.ANNEX_A_FILE
             ).read_bytes()
 
 
@@ -760,7 +760,7 @@ def test_same_seed_is_identical_and_independent_of_other_councils(clean: Path, a
 
 
 def test_working_days_match_the_reference() -> None:
-    cal = generate_cin.calendar()
+    cal = cin_census.calendar()
     start = dt.date(2023, 12, 20)
     for offset in range(0, 40):
         end = start + dt.timedelta(days=offset)
@@ -774,7 +774,7 @@ def test_working_days_match_the_reference() -> None:
 
 
 def test_one_council_on_its_own(tmp_path: Path) -> None:
-    files, injected = generate.generate_council(
+    files, injected = synthetic.generate_council(
         tmp_path,
         COUNCILS[1],
         seed=SEED,
@@ -785,8 +785,8 @@ def test_one_council_on_its_own(tmp_path: Path) -> None:
         in_year_reference=None,
     )
     folder = tmp_path / COUNCILS[1] / "2025-03-31"
-    assert {folder / generate_cin.CIN_FILE, folder / generate_cin.ANNEX_A_FILE} <= set(files)
-    census = read_census(folder / generate_cin.CIN_FILE)
-    cin_defects = {(d.rule, d.child) for d in injected if d.file == generate_cin.CIN_FILE}
+    assert {folder / cin_census.CIN_FILE, folder / annex_a.ANNEX_A_FILE} <= set(files)
+    census = read_census(folder / cin_census.CIN_FILE)
+    cin_defects = {(d.rule, d.child) for d in injected if d.file == cin_census.CIN_FILE}
     assert cin_defects and rule_breaches(census) == cin_defects
     assert other_problems(census) == []

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import COUNCIL, KEY, Region, child, episodes_text, header_text
-from csc import generate, generate_costs, layout, pseudonymise
+from csc import layout, pseudonymise, synthetic
+from csc.synthetic import placement_costs, ssda903
 
 COSTS_COLUMNS = ",".join(layout.PLACEMENT_COSTS.columns)
 LINEAGE = (
@@ -417,7 +418,7 @@ SMALL = "E06000036"  # Bracknell Forest
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated")
-    generate.generate_region(out, seed=11, scale=1.0, councils=[SMALL])
+    synthetic.generate_region(out, seed=11, scale=1.0, councils=[SMALL])
     return out / SMALL
 
 
@@ -444,11 +445,11 @@ def test_generated_costs_join_the_placements_of_the_903(generated):
             rows.sort(key=lambda r: parse(r["DECOM"]))
             for previous, row in zip([None, *rows], rows, strict=False):
                 # A placement begins with RNE S, P or B, never on return from a temporary move.
-                after_temporary = previous is not None and previous["PLACE"] in generate.TEMPORARY
+                after_temporary = previous is not None and previous["PLACE"] in ssda903.TEMPORARY
                 began[(row["CHILD"], row["DECOM"])] = (
                     row["RNE"] in ("S", "P", "B") and not after_temporary
                 )
-        for line in read_rows(folder / generate_costs.COSTS_FILE):
+        for line in read_rows(folder / placement_costs.COSTS_FILE):
             if parse(line["PLACE_START"]) < first_year_start:
                 continue  # the placement began before the first return the 903 holds
             key = (line["CHILD"], line["PLACE_START"])
@@ -456,7 +457,7 @@ def test_generated_costs_join_the_placements_of_the_903(generated):
             episode = episodes[key]
             assert began[key], (folder.name, line, episode)
             place = episode["PLACE"]
-            assert line["PLACE"] in (place, generate.RECODED_PLACE.get(place)), (line, episode)
+            assert line["PLACE"] in (place, ssda903.RECODED_PLACE.get(place)), (line, episode)
             providers.append((key, line["PLACE_PROVIDER"]))
     assert len(providers) > 1000
     # The provider is the episode's, as the latest return holding it has it, but for the
@@ -470,7 +471,7 @@ def test_generated_costs_follow_the_contract(generated):
     for folder in folders:
         ref = dt.date.fromisoformat(folder.name)
         year_start = dt.date(ref.year if ref.month > 3 else ref.year - 1, 4, 1)
-        lines = read_rows(folder / generate_costs.COSTS_FILE)
+        lines = read_rows(folder / placement_costs.COSTS_FILE)
         assert lines, folder
         by_placement = defaultdict(list)
         for line in lines:
@@ -491,9 +492,9 @@ def test_generated_costs_follow_the_contract(generated):
     for earlier, later in zip(folders, folders[1:], strict=False):
         after = {
             (r["CHILD"], r["PLACE_START"], r["COST_START"]): r
-            for r in read_rows(later / generate_costs.COSTS_FILE)
+            for r in read_rows(later / placement_costs.COSTS_FILE)
         }
-        for line in read_rows(earlier / generate_costs.COSTS_FILE):
+        for line in read_rows(earlier / placement_costs.COSTS_FILE):
             match = after.get((line["CHILD"], line["PLACE_START"], line["COST_START"]))
             if match is None:
                 continue
@@ -504,11 +505,11 @@ def test_generated_costs_follow_the_contract(generated):
 
 def test_generated_weekly_costs_order_fostering_below_homes(generated):
     costs = defaultdict(list)
-    for line in read_rows(generated / "2025-03-31" / generate_costs.COSTS_FILE):
+    for line in read_rows(generated / "2025-03-31" / placement_costs.COSTS_FILE):
         place, provider = line["PLACE"], line["PLACE_PROVIDER"]
-        if place in generate.FOSTER and provider == "PR1":
+        if place in ssda903.FOSTER and provider == "PR1":
             costs["in-house fostering"].append(float(line["WEEKLY_COST"]))
-        elif place in generate.FOSTER and provider in ("PR4", "PR5"):
+        elif place in ssda903.FOSTER and provider in ("PR4", "PR5"):
             costs["agency fostering"].append(float(line["WEEKLY_COST"]))
         elif place == "K2":
             costs["children's homes"].append(float(line["WEEKLY_COST"]))

@@ -3,9 +3,9 @@
 A council's finance system holds, for each placement of a child looked after, what it costs
 a week and who pays: one cost line for each period a weekly cost applied (a new line each
 April uplift, and when a price is renegotiated). Here the lines come from the same in-memory
-history `csc.generate` renders the SSDA903 from, so they agree with it: the child's case ID,
-PLACE_START the DECOM of the episode that began the placement, and that episode's PLACE,
-PLACE_PROVIDER and URN (recoded as the 903 recodes them in later years).
+history `csc.synthetic.ssda903` renders the SSDA903 from, so they agree with it: the child's
+case ID, PLACE_START the DECOM of the episode that began the placement, and that episode's
+PLACE, PLACE_PROVIDER and URN (recoded as the 903 recodes them in later years).
 
 A placement is a run of episodes with the same carer within a period of care, as the
 simulation draws it (and as the warehouse counts placements): a legal status change, a move
@@ -22,7 +22,6 @@ random streams, and a line is the same in every return that holds it.
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,24 +29,21 @@ from datetime import date
 from pathlib import Path
 
 from csc import layout, reference
-from csc.generate import (
+from csc.synthetic.draws import (
     DAY,
-    FOSTER,
-    TEMPORARY,
-    Child,
-    Episode,
-    InjectedError,
-    View,
     Weighted,
-    _between,
-    _choice,
-    _place_for_year,
-    _unit,
-    _w,
+    between,
+    choice,
     days,
     fmt,
+    parse,
     seeded,
+    unit,
+    weights,
 )
+from csc.synthetic.ssda903.records import FOSTER, TEMPORARY, Child, Episode
+from csc.synthetic.ssda903.tables import place_for_year
+from csc.synthetic.views import InjectedError, View, write_csv
 
 COSTS_FILE = "placement_costs.csv"
 COLUMNS = layout.PLACEMENT_COSTS.columns
@@ -58,9 +54,9 @@ CHANGE_FACTOR = (0.9, 1.35)  # a price renegotiated part-way through a placement
 HOME_TAIL = (0.08, 1.4, 2.2, 15_000.0)  # share, factor range and cap of exceptional homes
 
 SOLE = ("100", "0", "0")
-JOINT_HEALTH = _w("60/25/15 3, 50/50/0 3, 70/30/0 2, 75/0/25 1, 50/25/25 1")
-JOINT_EDUCATION = _w("50/0/50 4, 60/0/40 2, 33.33/33.33/33.34 2, 34/0/66 1")
-HEALTH_LED = _w("0/100/0 3, 30/70/0 3, 50/50/0 2")
+JOINT_HEALTH = weights("60/25/15 3, 50/50/0 3, 70/30/0 2, 75/0/25 1, 50/25/25 1")
+JOINT_EDUCATION = weights("50/0/50 4, 60/0/40 2, 33.33/33.33/33.34 2, 34/0/66 1")
+HEALTH_LED = weights("0/100/0 3, 30/70/0 3, 50/50/0 2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +183,7 @@ def placement_lines(child: Child, began: Episode, stop: date) -> list[CostLine]:
     start, last = began.decom, max(began.decom, stop - DAY)
     change: tuple[date, float] | None = None
     if rng.random() < band.change and (last - start).days > 120:
-        when = start + days(_between(rng, 60, (last - start).days - 30))
+        when = start + days(between(rng, 60, (last - start).days - 30))
         change = (when, rng.uniform(*CHANGE_FACTOR))
     starts = [start]
     april = date(reference.year_ending(start), 4, 1)
@@ -217,7 +213,7 @@ class CostHistory:
         first, last = min(years), max(years)
         self.by_year: dict[int, list[CostLine]] = {year: [] for year in years}
         # Some councils leave a zero health or education share blank, as the contract allows.
-        self.blank_zero = _unit(f"costs-blank-shares:{ons_code}") < 0.5
+        self.blank_zero = unit(f"costs-blank-shares:{ons_code}") < 0.5
         window = min(v.start for v in views)
         for child in children:
             for period in child.periods:
@@ -240,7 +236,7 @@ class CostHistory:
         for line in self.by_year.get(year, ()):
             if line.start > ref:
                 continue
-            place, urn = _place_for_year(line.began, year)
+            place, urn = place_for_year(line.began, year)
             shares = line.shares
             if self.blank_zero:
                 shares = (shares[0], *("" if s == "0" else s for s in shares[1:]))
@@ -263,10 +259,7 @@ class CostHistory:
 def write(folder: Path, rows: list[list[str]]) -> Path:
     path = folder / COSTS_FILE
     folder.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
+    write_csv(path, COLUMNS, rows)
     return path
 
 
@@ -277,11 +270,6 @@ CHILD, PLACE_START, PLACE, WEEKLY_COST, COST_START, COST_END = (
     for c in ("CHILD", "PLACE_START", "PLACE", "WEEKLY_COST", "COST_START", "COST_END")
 )
 LA_SHARE, HEALTH_SHARE = COLUMNS.index("LA_SHARE"), COLUMNS.index("HEALTH_SHARE")
-
-
-def _parse(text: str) -> date:
-    day, month, year = text.split("/")
-    return date(int(year), int(month), int(day))
 
 
 class Injector:
@@ -295,7 +283,7 @@ class Injector:
         free = [r for r in candidates if r[CHILD] not in self.used]
         if not free:
             return None
-        row = _choice(self.rng, free)
+        row = choice(self.rng, free)
         self.used.add(row[CHILD])
         return row
 
@@ -305,25 +293,25 @@ class Injector:
             for earlier, later in zip(self.rows, self.rows[1:], strict=False)
             if earlier[CHILD] == later[CHILD]
             and earlier[PLACE_START] == later[PLACE_START]
-            and (_parse(later[COST_START]) - _parse(earlier[COST_START])).days >= 2
+            and (parse(later[COST_START]) - parse(earlier[COST_START])).days >= 2
         }
         later = self._take([later for _, later in pairs.values()])
         if later is None:
             return None
         earlier = pairs[id(later)][0]
-        room = (_parse(later[COST_START]) - _parse(earlier[COST_START])).days
-        later[COST_START] = fmt(_parse(later[COST_START]) - days(_between(self.rng, 1, room - 1)))
+        room = (parse(later[COST_START]) - parse(earlier[COST_START])).days
+        later[COST_START] = fmt(parse(later[COST_START]) - days(between(self.rng, 1, room - 1)))
         return later
 
     def cost_end_before_start(self) -> list[str] | None:
         start = self.view.start
         row = self._take(
-            [r for r in self.rows if r[COST_END] and (_parse(r[COST_START]) - start).days >= 2]
+            [r for r in self.rows if r[COST_END] and (parse(r[COST_START]) - start).days >= 2]
         )
         if row is None:
             return None
-        room = min(30, (_parse(row[COST_START]) - start).days)
-        row[COST_END] = fmt(_parse(row[COST_START]) - days(_between(self.rng, 1, room)))
+        room = min(30, (parse(row[COST_START]) - start).days)
+        row[COST_END] = fmt(parse(row[COST_START]) - days(between(self.rng, 1, room)))
         return row
 
     def weekly_cost_not_positive(self) -> list[str] | None:
@@ -342,13 +330,13 @@ class Injector:
     def shares_not_100(self) -> list[str] | None:
         row = self._take([r for r in self.rows if r[LA_SHARE] == "100"])
         if row is not None:
-            row[HEALTH_SHARE] = _choice(self.rng, ("10", "20", "25"))
+            row[HEALTH_SHARE] = choice(self.rng, ("10", "20", "25"))
         return row
 
     def cost_before_placement_start(self) -> list[str] | None:
         row = self._take([r for r in self.rows if r[COST_START] == r[PLACE_START]])
         if row is not None:
-            earlier = _parse(row[PLACE_START]) - days(_between(self.rng, 1, 14))
+            earlier = parse(row[PLACE_START]) - days(between(self.rng, 1, 14))
             row[COST_START] = fmt(earlier)
         return row
 
@@ -380,7 +368,7 @@ def defect_plan(seed: int, ons_code: str, views: Sequence[View]) -> dict[date, l
     rng = seeded(f"{seed}:{ons_code}:costs-errors")
     plan: dict[date, list[str]] = {v.reference_date: [] for v in views}
     for _, method in DEFECTS:
-        plan[_choice(rng, views).reference_date].append(method)
+        plan[choice(rng, views).reference_date].append(method)
     return plan
 
 
