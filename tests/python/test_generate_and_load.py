@@ -99,14 +99,6 @@ DFE_RULES_ON_CLEAN_REGION = {
     "cin:100": "an in-year extract's reference date is not 31 March, as a census's must be",
     "903:359": "an in-year extract holds the open episodes of young people who turn 18 before "
     "the year ends, and the rule compares the 18th birthday with 31 March",
-    # As the drops show the returns: a birth date reaches the warehouse as the first of its
-    # month, and these rules take birthdays from it as it is (the DfE's tool, on the
-    # council's own extract, finds nothing).
-    "903:352": "a period of care that starts in the month of the 18th birthday, before it, "
-    "seems to start at 18",
-    "903:1007": "a young person who left care in the month of the 17th or 18th birthday, "
-    "before it, seems still looked after on it",
-    "903:1016": "as 1007, a young person seems to leave care after the birthday",
 }
 
 
