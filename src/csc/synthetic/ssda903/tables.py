@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from csc.synthetic.ssda903.records import RECODED_PLACE, Child, Episode, Period
 from csc.synthetic.views import View, write_csv
 
 Tables = dict[str, list[list[str]]]
+_DOLO = reference.tables()["dolo"]
 
 FILE_NAMES: dict[str, str] = {
     "header": "Header.csv",
@@ -29,6 +30,7 @@ FILE_NAMES: dict[str, str] = {
     "ad1": "AD1.csv",
     "sw_episodes": "SWEpisodes.csv",
     "prev_perm": "PrevPerm.csv",
+    "dolo": "DoLo.csv",
 }
 SDQ_MISSING = weights("SDQ2 30, SDQ4 40, SDQ5 25, SDQ3 5")
 IN_TOUCH = weights("YES 89, NO 4, REFU 3, RHOM 2, NREQ 2")
@@ -255,10 +257,72 @@ def _child_tables(child: Child, view: View, tables: Tables) -> None:
             tables["sw_episodes"].append(
                 [cid, dob, worker, fmt(began), fmt(ended) if ended <= ref else "", reason]
             )
+    if _DOLO.valid_in(year_end):
+        tables["dolo"].extend(_dolo_rows(child, view))
     starts = [p for p in periods if start <= p.start <= ref]
     if starts:
         code, la, when = starts[0].prev_perm
         tables["prev_perm"].append([cid, dob, code, la, fmt(when)])
+
+
+# Deprivation of liberty orders (the DoLo table, from 2026-27). Courts authorised about 1,200
+# a year in England in 2023-24 (Nuffield Family Justice Observatory), most for young people
+# of 13 or more in children's homes: here a share of the long stays in a children's home
+# of children aged 10 or more, each order inside the stay, so that every episode an order
+# overlaps is a children's home (the DfE's rule 709).
+DOLO_SHARE = 0.12
+DOLO_MIN_AGE = 10
+DOLO_MIN_STAY = 90  # days
+
+
+def _home_stays(period: Period) -> list[tuple[date, date]]:
+    """Each run of consecutive children's home episodes with the same carer: start, end."""
+    stays: list[tuple[date, date]] = []
+    carer = None
+    for ep in period.episodes:
+        if ep.place != "K2":
+            carer = None
+            continue
+        if carer == ep.carer and stays and stays[-1][1] == ep.decom:
+            stays[-1] = (stays[-1][0], ep.dec)
+        else:
+            stays.append((ep.decom, ep.dec))
+        carer = ep.carer
+    return stays
+
+
+def _orders_of(child_seed: int, stays: tuple[tuple[date, date], ...]) -> tuple:
+    rng = seeded(f"{child_seed}:dolo")
+    orders = []
+    for began, ended in stays:
+        if (ended - began).days < DOLO_MIN_STAY or rng.random() >= DOLO_SHARE:
+            continue
+        start = began + timedelta(days=rng.randint(7, 60))
+        end = min(start + timedelta(days=rng.randint(90, 365)), ended - timedelta(days=1))
+        if (end - start).days >= 7:
+            orders.append((start, end))
+    return tuple(orders)
+
+
+def dolo_orders(child: Child) -> tuple[tuple[date, date], ...]:
+    """The deprivation of liberty orders a child looked after was subject to: from, to."""
+    stays = tuple(
+        stay
+        for p in child.periods
+        if not p.short_break
+        for stay in _home_stays(p)
+        if age_at(child.dob, stay[0]) >= DOLO_MIN_AGE
+    )
+    return _orders_of(child.seed, stays) if stays else ()
+
+
+def _dolo_rows(child: Child, view: View) -> list[list[str]]:
+    ref, start = view.reference_date, view.start
+    return [
+        [child.child_id, fmt(child.dob), fmt(began), fmt(ended) if ended <= ref else ""]
+        for began, ended in dolo_orders(child)
+        if began <= ref and ended >= start
+    ]
 
 
 def _period_tables(child: Child, p: Period, view: View, tables: Tables) -> None:
