@@ -27,3 +27,21 @@ PERIODS_OF_CARE = """
         arg_max_null("DEC_d", ("DECOM_d", _row)) as poc_end
     from numbered group by all
 """
+
+
+def opened_while_one_is_open(table: str, start: str, end: str) -> str:
+    """Rows of `table` (a child's spells, from `start` to `end`, blank while open) that start
+    while the child's spell before them is still open: the spells in order of their end (an
+    open one at its start), each against the one before it."""
+    return f"""
+        select _file, _row from (
+            select *, lag("{end}_d") over w as prev_end,
+                lag(_row) over w is not null and "CHILD" is not null as has_prev
+            from {table}
+            window w as (
+                partition by _cy, "CHILD"
+                order by coalesce("{end}_d", "{start}_d") nulls last,
+                    "{start}_d" nulls last, _row
+            )
+        ) where has_prev and (prev_end is null or "{start}_d" < prev_end)
+    """

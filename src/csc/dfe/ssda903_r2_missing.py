@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 from csc.dfe import SSDA903, DfeRule
-from csc.dfe.ssda903_r2_common import OPEN_EPISODES_END, PERIODS_OF_CARE
+from csc.dfe.ssda903_r2_common import (
+    OPEN_EPISODES_END,
+    PERIODS_OF_CARE,
+    opened_while_one_is_open,
+)
 
 
 def _missing(condition: str) -> str:
@@ -79,18 +83,7 @@ RULES = [
         "A new missing/away from placement without authorisation period cannot start when the "
         "previous missing/away from placement without authorisation period is still open. "
         "Missing/away from placement without authorisation periods should also not overlap.",
-        """
-        select _file, _row from (
-            select *, lag("MIS_END_d") over w as prev_end,
-                lag(_row) over w is not null and "CHILD" is not null as has_prev
-            from missing
-            window w as (
-                partition by _cy, "CHILD"
-                order by coalesce("MIS_END_d", "MIS_START_d") nulls last,
-                    "MIS_START_d" nulls last, _row
-            )
-        ) where has_prev and (prev_end is null or "MIS_START_d" < prev_end)
-        """,
+        opened_while_one_is_open("missing", "MIS_START", "MIS_END"),
         ("MIS_START", "MIS_END"),
     ),
     DfeRule(

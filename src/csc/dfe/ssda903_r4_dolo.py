@@ -10,7 +10,11 @@ started and ended (`DOLO_END` blank while it is in force). The table first appea
 from __future__ import annotations
 
 from csc.dfe import SSDA903, DfeRule
-from csc.dfe.ssda903_r2_common import OPEN_EPISODES_END, PERIODS_OF_CARE
+from csc.dfe.ssda903_r2_common import (
+    OPEN_EPISODES_END,
+    PERIODS_OF_CARE,
+    opened_while_one_is_open,
+)
 
 FROM_2026_27 = (2027, 2027)
 
@@ -85,18 +89,7 @@ RULES = [
     _rule(
         "705",
         "A DoLO cannot start when the previous DoLO is still open.",
-        """
-        select _file, _row from (
-            select *, lag("DOLO_END_d") over w as prev_end,
-                lag(_row) over w is not null as has_prev
-            from dolo
-            window w as (
-                partition by _cy, "CHILD"
-                order by coalesce("DOLO_END_d", "DOLO_START_d") nulls last,
-                    "DOLO_START_d" nulls last, _row
-            )
-        ) where has_prev and (prev_end is null or "DOLO_START_d" < prev_end)
-        """,
+        opened_while_one_is_open("dolo", "DOLO_START", "DOLO_END"),
         ("DOLO_START", "DOLO_END"),
     ),
     _rule(
