@@ -62,7 +62,14 @@ SGO_RECS: dict[str, Weighted] = {
     "foster": weights("E46 75, E48 15, E47 10"),
     "other": weights("E47 60, E48 40"),
 }
-SETTLED_MOVES = 0.25
+# Moves are likeliest in the first year in care, when a child often goes first to whatever
+# placement is free that night and then on as the plan takes shape; past it most children
+# are in the placement planned for them.
+FIRST_YEAR_MOVES = 1.4
+SETTLED_MOVES = 0.15
+# The chance a child's first placement is an emergency one, moved on within weeks, by age
+# at entry: adolescents come into care in a crisis more often than young children.
+EMERGENCY_BY_AGE = ((11, 0.5), (18, 0.6))
 
 
 # --------------------------------------------------------------------------- placements
@@ -169,9 +176,10 @@ def make_placement(
 def _move_rate(code: str, age: float, wobble: float) -> float:
     if code.startswith("A") or code == "P1":
         return 0.0
-    base = 0.36 if age < 5 else 0.42 if age < 11 else 0.72 if age < 16 else 0.8
+    # Teenagers move most, and those in children's homes most of all.
+    base = 0.36 if age < 5 else 0.42 if age < 11 else 0.72 if age < 16 else 1.0
     if code == "K2":
-        base *= 1.4
+        base *= 1.7
     elif code in ("K3", "H5", "P2") or code.startswith("Z"):
         base *= 1.2
     elif code in ("U1", "U4"):
@@ -237,7 +245,9 @@ def draw_moves(rng: random.Random, ctx: Context, child: Child, plan: Plan, home:
     wobble = float(WOBBLE.pick(rng))
     forced = list(plan.forced)
     t, kind, current = plan.start, plan.first_kind, None
-    emergency = kind == "first" and rng.random() < 0.3
+    entry_age = (t - child.dob).days / 365.25
+    emergency_chance = next((p for upper, p in EMERGENCY_BY_AGE if entry_age < upper), 0.6)
+    emergency = kind == "first" and rng.random() < emergency_chance
     phase_fixed = False
     while True:
         placement, reason = _next_placement(
@@ -253,9 +263,7 @@ def draw_moves(rng: random.Random, ctx: Context, child: Child, plan: Plan, home:
             move_at, emergency = t + days(between(rng, 2, 45)), False
         elif not phase_fixed:
             rate = _move_rate(placement.code, age, wobble)
-            if t - plan.start >= days(365):
-                # Past the first year most children are in the placement planned for them.
-                rate *= SETTLED_MOVES
+            rate *= SETTLED_MOVES if t - plan.start >= days(365) else FIRST_YEAR_MOVES
             if rate > 0:
                 move_at = t + days(int(rng.expovariate(rate) * 365.25) + 1)
         stay_end = move_at if move_at and move_at < limit else limit
