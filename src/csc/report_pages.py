@@ -920,7 +920,12 @@ def quality_page(pack: Pack) -> dict[str, Any]:
                 "council": council,
                 "files": entries,
                 "counts": {s: sum(f["status"] == s for f in files) for s in FILE_STATUSES},
-                "latest": short_date(max((f["reference_date"] for f in files), default=None)),
+                "latest": short_date(
+                    max(
+                        (f["reference_date"] for f in files if f["reference_date"] is not None),
+                        default=None,
+                    )
+                ),
                 "quarantined": [e for e in entries if e["status"] == "quarantined"],
                 "warned": [e for e in entries if e["status"] != "quarantined" and e["rules"]],
                 "dfe": dfe_returns(ids, pack.dfe.get(code, []), pack.dfe_trend.get(code, [])),

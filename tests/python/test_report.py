@@ -190,6 +190,32 @@ def test_without_dfe_tables_the_quality_page_says_so(tmp_path: Path) -> None:
     assert "<script" not in quality  # nothing to draw, so no drawing script
 
 
+def test_a_file_refused_before_its_date_was_known_is_listed(tmp_path: Path) -> None:
+    """A quarantined file whose reference date was out of range has none: the quality page
+    still lists it, and the council's latest date is that of its dated files."""
+    home = Home(tmp_path)
+    path = write_regional(report.regional_file(home))
+    con = duckdb.connect(str(path))
+    try:
+        [(database,)] = con.sql("select current_database()").fetchall()
+        table = f'"{database}".regional.data_quality_files'
+        [(latest,)] = con.execute(
+            f"select max(reference_date) from {table} where la_code = ?", [PLANTED.council]
+        ).fetchall()
+        con.execute(
+            f"insert into {table} (la_code, reference_date, kind, file_name, status, "
+            "row_count_symbol, critical_failures, warning_failures) "
+            "values (?, null, 'episodes', 'undated/episodes.csv', 'quarantined', 'x', 1, 0)",
+            [PLANTED.council],
+        )
+    finally:
+        con.close()
+    quality = (report.write_report(home).parent / "quality.html").read_text(encoding="utf-8")
+    section = re.search(rf'id="{PLANTED.council}".*?</section>', quality, re.S).group(0)
+    assert "undated/episodes.csv" in section
+    assert report_format.short_date(latest) in section
+
+
 def test_missing_tables_give_no_data_yet_sections(tmp_path: Path) -> None:
     home = Home(tmp_path)
     omitted = ("placement_costs", "pathway_flows", "data_quality_files", "data_quality_rules")
