@@ -9,10 +9,21 @@ A failure that concerns only the regional, disclosure-controlled tables (a model
 `models/marts/regional/` or a test of one) does not stop the hub's and the councils'
 refresh: the record says the regional tables did not pass, and the previous regional
 publication stays.
+
+A build does only what changed since the last build that passed. The record also holds a
+digest of the dbt project and, for each council, a digest of its files in the load
+manifest (each file and its status). When the project is as it was, only the councils
+whose files changed are rebuilt (macros/by_council.sql), the models that compare
+councils are rebuilt whole, every data test runs, and the seeds, the unit tests and the
+docs page, which depend on the project alone, are left as the last build made them. When
+nothing changed at all, dbt does not run. A changed project, a missing record or
+`csc build --full` builds everything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
 import os
 import subprocess  # nosec B404 # runs dbt with our own interpreter
@@ -21,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import duckdb
 
 from csc.crash import crash_point
 from csc.reference import PROJECT_ROOT
@@ -30,6 +42,10 @@ DOCS_TARGET = "dbt_docs"
 BUILD_TARGET = "dbt_target"
 REGIONAL_PATH = "marts/regional/"
 PASSED_FILE = "build_passed.json"
+# What a dbt build depends on besides the warehouse's raw tables.
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+# Names the councils a build rebuilds (macros/by_council.sql).
+COUNCILS_VARIABLE = "CSC_BUILD_COUNCILS"
 
 
 @dataclass
@@ -38,6 +54,80 @@ class BuildOutcome:
 
     regional_passed: bool
     failed: list[str] = field(default_factory=list)
+    # What it was built from: the project's digest and each council's files' digest.
+    project: str = ""
+    councils: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build does: everything, some councils, or nothing."""
+
+    full: bool
+    councils: tuple[str, ...] | None = ()  # None: nothing to build
+    reason: str = ""
+
+    @property
+    def nothing(self) -> bool:
+        return not self.full and self.councils is None
+
+
+def project_digest() -> str:
+    """A digest of everything of the dbt project a build reads, and of dbt's version."""
+    digest = hashlib.sha256()
+    for package in ("dbt-core", "dbt-duckdb"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}\n".encode())
+    for part in PROJECT_PARTS:
+        path = PROJECT_ROOT / part
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                digest.update(str(file.relative_to(PROJECT_ROOT)).encode() + b"\0")
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def council_digests(home: Home) -> dict[str, str]:
+    """For each council (and `?` for files of no known council), a digest of its files in
+    the load manifest: what it dropped and what became of each file."""
+    if not home.warehouse.exists():
+        return {}
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        rows = con.sql(
+            "select coalesce(la_code, '?'), "
+            "md5(string_agg(file_id || ':' || status, ',' order by file_id)) "
+            "from raw.load_manifest group by all"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def plan(
+    previous: BuildOutcome | None, project: str, councils: dict[str, str], full: bool
+) -> BuildPlan:
+    """Decide what a build must do, from the last passing build's record."""
+    if full:
+        return BuildPlan(full=True, reason="a full build was asked for")
+    if previous is None or not previous.project:
+        return BuildPlan(full=True, reason="no build has passed on this warehouse yet")
+    if previous.project != project:
+        return BuildPlan(full=True, reason="the dbt project changed")
+    if previous.councils == councils:
+        return BuildPlan(full=False, councils=None, reason="nothing changed since the last build")
+    changed = sorted(
+        code
+        for code in set(previous.councils) | set(councils)
+        if code != "?" and previous.councils.get(code) != councils.get(code)
+    )
+    return BuildPlan(
+        full=False,
+        councils=tuple(changed),
+        reason=f"files changed for {len(changed)} council(s)" if changed else "load bookkeeping",
+    )
 
 
 def dbt_args(home: Home, *command: str, target: str = BUILD_TARGET) -> list[str]:
@@ -54,13 +144,18 @@ def dbt_args(home: Home, *command: str, target: str = BUILD_TARGET) -> list[str]
     ]
 
 
-def _run_dbt(home: Home, *command: str, target: str = BUILD_TARGET) -> int:
+def _run_dbt(
+    home: Home, *command: str, target: str = BUILD_TARGET, councils: tuple[str, ...] | None = None
+) -> int:
     """Run dbt in its own process, so the warehouse file is released when it ends."""
     env = {
         **os.environ,
         "CSC_WAREHOUSE": str(home.warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
+    env.pop(COUNCILS_VARIABLE, None)
+    if councils is not None:
+        env[COUNCILS_VARIABLE] = " ".join(councils)
     launcher = "from dbt.cli.main import cli; cli()"
     done = subprocess.run(  # noqa: S603 - our own interpreter and dbt's fixed arguments
         [sys.executable, "-c", launcher, *dbt_args(home, *command, target=target)],
@@ -109,21 +204,61 @@ def failed_nodes(home: Home) -> tuple[list[str], list[str]]:
     return failed, [f for f in failed if not regional(f)]
 
 
-def dbt_build(home: Home) -> BuildOutcome:
-    """`dbt build` and the docs page; records a passing build for `csc publish`."""
+def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa: ANN001
+    """`dbt build` of what changed (everything when `full`) and, after a full build, the
+    docs page; records a passing build for `csc publish`. `say` is told what is done."""
+    previous = _read_record(home)
+    project = project_digest()
+    councils = council_digests(home)
+    what = plan(previous, project, councils, full)
+    if say:
+        say(_describe(what))
+    if what.nothing and previous is not None:
+        record_passed(home, previous)
+        return previous
     passed_file(home).unlink(missing_ok=True)
     crash_point("dbt")
-    code = _run_dbt(home, "build")
+    if what.full:
+        code = _run_dbt(home, "build", "--full-refresh")
+    else:
+        code = _run_dbt(
+            home,
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--exclude-resource-type",
+            "seed",
+            councils=what.councils,
+        )
     failed, outside = failed_nodes(home) if code != 0 else ([], [])
     if code != 0 and (outside or not failed):
         raise click.ClickException(
             f"dbt build failed ({len(failed)} node(s): {', '.join(failed[:5])}); nothing is "
             f"published and the previous files stay; see {home.build / 'dbt_logs'}"
         )
-    dbt_docs(home)
-    outcome = BuildOutcome(regional_passed=not failed, failed=failed)
+    if what.full or not docs_page(home).exists():
+        dbt_docs(home)
+    outcome = BuildOutcome(
+        regional_passed=not failed, failed=failed, project=project, councils=councils
+    )
     record_passed(home, outcome)
     return outcome
+
+
+def _describe(what: BuildPlan) -> str:
+    if what.full:
+        return f"dbt build of every model and test ({what.reason})"
+    if what.nothing:
+        return f"dbt build not needed ({what.reason})"
+    councils = ", ".join(what.councils) or "no council"
+    return (
+        f"dbt build of {councils} and the models comparing councils, with every data test "
+        f"({what.reason}; the project is as the last passing build left it)"
+    )
+
+
+def docs_page(home: Home) -> Path:
+    return home.build / DOCS_TARGET / "static_index.html"
 
 
 def record_passed(home: Home, outcome: BuildOutcome) -> None:
@@ -132,10 +267,26 @@ def record_passed(home: Home, outcome: BuildOutcome) -> None:
         "warehouse": _fingerprint(home.warehouse),
         "regional_passed": outcome.regional_passed,
         "failed": outcome.failed,
+        "project": outcome.project,
+        "councils": outcome.councils,
     }
     part = passed_file(home).with_suffix(".part")
     part.write_text(json.dumps(record), encoding="utf-8")
     os.replace(part, passed_file(home))
+
+
+def _read_record(home: Home) -> BuildOutcome | None:
+    """The record of the last build that passed, whatever has happened since."""
+    try:
+        record = json.loads(passed_file(home).read_text(encoding="utf-8"))
+        return BuildOutcome(
+            bool(record["regional_passed"]),
+            list(record["failed"]),
+            str(record.get("project", "")),
+            dict(record.get("councils", {})),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def last_good_build(home: Home) -> BuildOutcome | None:
@@ -144,9 +295,9 @@ def last_good_build(home: Home) -> BuildOutcome | None:
         record = json.loads(passed_file(home).read_text(encoding="utf-8"))
         if record["warehouse"] != _fingerprint(home.warehouse):
             return None
-        return BuildOutcome(bool(record["regional_passed"]), list(record["failed"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return _read_record(home)
 
 
 def dbt_docs(home: Home) -> None:

@@ -226,13 +226,19 @@ def _holding(home: Home) -> Iterator[None]:
 
 
 @main.command()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every model and run every seed, data test and unit test, and the docs.",
+)
 @click.pass_obj
-def build(home: Home) -> None:
-    """Run `dbt build` (every model, seed and test) and `dbt docs generate` privately."""
+def build(home: Home, full: bool) -> None:
+    """Run `dbt build` into the private warehouse: the councils whose files changed since
+    the last passing build (everything when the project changed, or with --full)."""
     from csc import build as builder
 
     with _holding(home):
-        builder.dbt_build(home)
+        builder.dbt_build(home, full=full, say=console.print)
 
 
 def _publish(home: Home):  # noqa: ANN202 - a csc.publish.Published
@@ -271,7 +277,7 @@ def _print_published(home: Home, published) -> None:
     if published.councils:
         console.print(
             f"for each council, its own rows: {home.published / 'councils'}/<ONS code>/"
-            f" ({len(published.councils)} councils)"
+            f" ({len(published.councils)} written this time)"
         )
 
 
@@ -318,7 +324,7 @@ def run(home: Home) -> None:
         with bar:
             report = loader.load(home, progress=update)
         _print_load(report)
-        builder.dbt_build(home)
+        builder.dbt_build(home, say=console.print)
         published = _publish(home)
         console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
         if not published.regional_held:

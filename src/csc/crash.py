@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-POINTS = ("parse", "raw_write", "commit", "data_docs", "dbt", "publish")
+POINTS = ("parse", "raw_write", "commit", "data_docs", "dbt", "publish-hub", "publish")
 CRASH_EXIT = 75
 
 

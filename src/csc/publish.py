@@ -18,6 +18,12 @@ blocks a build and nothing leaves by accident. What leaves goes to published/:
 
 Each DuckDB copy is written in a storage format DuckDB 1.4 and later can open, made
 read-only, and swapped in whole.
+
+A publication does only what changed since the last one (`build/published.json` records
+what the hub's and the councils' files were made from): when the build rebuilt some
+councils only, the hub's file is a copy of the previous one with those councils' rows of
+each council-level table replaced and every other table written afresh, and only those
+councils' files are written. A changed project, or no record, writes everything.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from csc import gate, reference
-from csc.build import DOCS_TARGET, last_good_build
+from csc.build import BuildOutcome, docs_page, last_good_build
 from csc.crash import crash_point
 from csc.warehouse import Home
 
@@ -45,6 +51,7 @@ COUNCIL_AUDIENCE = "council"
 QUALITY_TABLES = ("load_manifest", "load_failures", "load_runs")
 # Columns that only child-level data has; none may reach the regional file.
 CHILD_LEVEL_COLUMNS = re.compile(r"child|token|birth|dob|postcode|_post$|urn$|worker", re.I)
+RECORD_FILE = "published.json"
 
 
 class UnsafeToPublish(Exception):
@@ -110,22 +117,57 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tup
     ).fetchall()
 
 
-def publish_hub(con: duckdb.DuckDBPyConnection, home: Home) -> Path:
+def _council_predicate(councils: tuple[str, ...]) -> str:
+    """`la_code in (...)` for council codes of the region (checked, so safe to inline)."""
+    known = reference.councils()
+    if any(code not in known for code in councils):
+        raise ValueError(f"not councils of the region: {sorted(set(councils) - set(known))}")
+    return (
+        "la_code in (" + ", ".join(f"'{code}'" for code in councils) + ")" if councils else "false"
+    )
+
+
+def publish_hub(
+    con: duckdb.DuckDBPyConnection, home: Home, councils: tuple[str, ...] | None = None
+) -> Path:
+    """The hub's file, written whole, or, given the councils that changed, the previous
+    file with their rows of each council-level table replaced and the other tables
+    written afresh."""
     target = home.published / "warehouse.duckdb"
     part = target.with_name(target.name + ".part")
-    _attach_new(con, part, "shared")
+    by_council = set(incremental_models(home)) if councils is not None else set()
+    if councils is not None and target.exists() and by_council:
+        shutil.copyfile(target, part)
+        part.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        con.execute("attach ? as shared", [str(part)])
+        present = set(
+            con.sql(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'shared'"
+            ).fetchall()
+        )
+    else:
+        _attach_new(con, part, "shared")
+        present = set()
+    predicate = _council_predicate(councils or ())
     for schema, name in _relations(con):
         if schema in PRIVATE_SCHEMAS:
             continue
+        table = f'shared."{schema}"."{name}"'
+        source = f'private."{schema}"."{name}"'
+        if (schema, name) in by_council and (schema, name) in present:
+            con.execute(f"delete from {table} where {predicate}")  # nosec B608 # our own names; council codes checked
+            con.execute(f"insert into {table} select * from {source} where {predicate}")  # nosec B608 # our own names; council codes checked
+            continue
         con.execute(f'create schema if not exists shared."{schema}"')
-        con.execute(
-            f'create table shared."{schema}"."{name}" as select * from private."{schema}"."{name}"'  # nosec B608 # our own table and column names; values are bound
-        )
+        con.execute(f"create or replace table {table} as select * from {source}")  # nosec B608 # our own table and column names; values are bound
     con.execute("create schema if not exists shared.quality")
     for name in QUALITY_TABLES:
-        con.execute(f"create table shared.quality.{name} as select * from private.raw.{name}")  # nosec B608 # our own table and column names; values are bound
+        con.execute(
+            f"create or replace table shared.quality.{name} as select * from private.raw.{name}"  # nosec B608 # our own table and column names; values are bound
+        )
     con.execute("detach shared")
     _readonly(part)
+    crash_point("publish-hub")  # the hub's new file written, not yet in place
     os.replace(part, target)
     return target
 
@@ -185,21 +227,38 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
     return folder / "region.duckdb"
 
 
-def council_models(home: Home) -> list[tuple[str, str]]:
-    """(schema, table) of every model whose dbt meta puts it in each council's own file."""
+def _models(home: Home) -> list[dict]:
     manifest = home.build / "dbt_target" / "manifest.json"
     if not manifest.exists():
         return []
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return [node for node in nodes if node["resource_type"] == "model"]
+
+
+def council_models(home: Home) -> list[tuple[str, str]]:
+    """(schema, table) of every model whose dbt meta puts it in each council's own file."""
     return sorted(
         (node["schema"], node["alias"])
-        for node in nodes
-        if node["resource_type"] == "model"
-        and node["config"].get("meta", {}).get("audience") == COUNCIL_AUDIENCE
+        for node in _models(home)
+        if node["config"].get("meta", {}).get("audience") == COUNCIL_AUDIENCE
     )
 
 
-def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Path]:
+def incremental_models(home: Home) -> list[tuple[str, str]]:
+    """(schema, table) of every council-level model: built by council, each council's rows
+    its own (macros/by_council.sql)."""
+    return sorted(
+        (node["schema"], node["alias"])
+        for node in _models(home)
+        if node["config"].get("materialized") == "incremental"
+    )
+
+
+def publish_councils(
+    con: duckdb.DuckDBPyConnection, home: Home, councils: tuple[str, ...] | None = None
+) -> dict[str, Path]:
+    """Each council's own file; given the councils that changed, only theirs (and any
+    council's file that is missing)."""
     present = set(_relations(con))
     models = [m for m in council_models(home) if m in present]
     if not models:
@@ -207,6 +266,8 @@ def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Pa
     out = {}
     for council in reference.councils():
         target = home.published / "councils" / council / "warehouse.duckdb"
+        if councils is not None and council not in councils and target.exists():
+            continue
         part = target.with_name(target.name + ".part")
         _attach_new(con, part, "shared")
         for schema, name in models:
@@ -222,6 +283,37 @@ def publish_councils(con: duckdb.DuckDBPyConnection, home: Home) -> dict[str, Pa
         os.replace(part, target)
         out[council] = target
     return out
+
+
+def _record_file(home: Home) -> Path:
+    return home.build / RECORD_FILE
+
+
+def changed_since_published(home: Home, build: BuildOutcome) -> tuple[str, ...] | None:
+    """The councils whose files changed since the hub's and the councils' files were last
+    published, or None when everything must be written (no record, or a changed project)."""
+    try:
+        record = json.loads(_record_file(home).read_text(encoding="utf-8"))
+        project, councils = str(record["project"]), dict(record["councils"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not build.project or project != build.project:
+        return None
+    known = reference.councils()
+    return tuple(
+        sorted(
+            code
+            for code in set(councils) | set(build.councils)
+            if code in known and councils.get(code) != build.councils.get(code)
+        )
+    )
+
+
+def _record(home: Home, build: BuildOutcome) -> None:
+    """Record what the hub's and the councils' files now hold."""
+    part = _record_file(home).with_suffix(".part")
+    part.write_text(json.dumps({"project": build.project, "councils": build.councils}))
+    os.replace(part, _record_file(home))
 
 
 def publish(home: Home) -> Published:
@@ -241,11 +333,13 @@ def publish(home: Home) -> Published:
         )
     home.published.mkdir(parents=True, exist_ok=True)
     recover(home.published)
+    changed = changed_since_published(home, build)
     con = duckdb.connect()
     try:
         con.execute("attach ? as private (read_only)", [str(home.warehouse)])
-        published = Published(hub=publish_hub(con, home))
-        published.councils = publish_councils(con, home)
+        published = Published(hub=publish_hub(con, home, changed))
+        published.councils = publish_councils(con, home, changed)
+        _record(home, build)
         if not build.regional_passed:
             published.regional_held = (
                 "the regional tables failed their tests (" + ", ".join(build.failed[:5]) + ")"
@@ -257,7 +351,7 @@ def publish(home: Home) -> Published:
                 published.regional_held = str(exc)
     finally:
         con.close()
-    docs = home.build / DOCS_TARGET / "static_index.html"
+    docs = docs_page(home)
     if docs.exists():
         (home.published / "docs").mkdir(exist_ok=True)
         shutil.copyfile(docs, home.published / "docs" / "index.html")

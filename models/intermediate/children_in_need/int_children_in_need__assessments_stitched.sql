@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per assessment across all current CIN census returns: a council, a child and an
 -- assessment start date; the latest return's version wins. Each keeps the referral it was
 -- recorded under in that version, and its duration in working days (weekends and England
@@ -8,12 +6,12 @@
 with
 
 assessments as (
-    select * from {{ ref('stg_cin_census__assessments') }}
+    select * from {{ council_rows('stg_cin_census__assessments') }}
     where assessment_start_date is not null
 ),
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
 ),
 
 calendar as (

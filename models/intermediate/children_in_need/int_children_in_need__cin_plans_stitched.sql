@@ -1,17 +1,15 @@
-{{ config(materialized='table') }}
-
 -- One row per CIN plan across all current CIN census returns: a council, a child and a
 -- plan start date; the latest return's version wins (it carries the end date).
 
 with
 
 plans as (
-    select * from {{ ref('stg_cin_census__cin_plans') }}
+    select * from {{ council_rows('stg_cin_census__cin_plans') }}
     where cin_plan_start_date is not null
 ),
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
 ),
 
 with_referral as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per child protection plan across all current CIN census returns: a council, a
 -- child and a plan start date; the latest return's version wins (it carries the end date
 -- and latest category of abuse). A plan is a second or subsequent one when the child had
@@ -9,12 +7,12 @@
 with
 
 plans as (
-    select * from {{ ref('stg_cin_census__cp_plans') }}
+    select * from {{ council_rows('stg_cin_census__cp_plans') }}
     where cp_plan_start_date is not null
 ),
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
 ),
 
 with_referral as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Numerator and denominator of every CIN census indicator for each council's current
 -- return of each collection year. Counts come from that return, as the DfE counts them
 -- from each year's census: activity dated 1 April to the reference date (year to date for
@@ -12,35 +10,35 @@
 with
 
 header as (
-    select * from {{ ref('stg_cin_census__header') }}
+    select * from {{ council_rows('stg_cin_census__header') }}
 ),
 
 children as (
-    select * from {{ ref('stg_cin_census__children') }}
+    select * from {{ council_rows('stg_cin_census__children') }}
 ),
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
 ),
 
 assessments as (
-    select * from {{ ref('stg_cin_census__assessments') }}
+    select * from {{ council_rows('stg_cin_census__assessments') }}
 ),
 
 section47 as (
-    select * from {{ ref('stg_cin_census__section47') }}
+    select * from {{ council_rows('stg_cin_census__section47') }}
 ),
 
 cp_plans as (
-    select * from {{ ref('stg_cin_census__cp_plans') }}
+    select * from {{ council_rows('stg_cin_census__cp_plans') }}
 ),
 
 stitched_referrals as (
-    select * from {{ ref('int_children_in_need__referrals_stitched') }}
+    select * from {{ council_rows('int_children_in_need__referrals_stitched') }}
 ),
 
 stitched_cp_plans as (
-    select * from {{ ref('int_children_in_need__cp_plans_stitched') }}
+    select * from {{ council_rows('int_children_in_need__cp_plans_stitched') }}
 ),
 
 calendar as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per referral across all current CIN census returns. A referral is a council, a
 -- child and a referral date; a referral open across years appears in each year's return,
 -- and the version from the return with the latest reference date wins (it carries the
@@ -9,7 +7,7 @@
 with
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
     where referral_date is not null
 ),
 

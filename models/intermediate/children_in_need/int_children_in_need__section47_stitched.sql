@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per section 47 enquiry across all current CIN census returns: a council, a child
 -- and an enquiry start date; the latest return's version wins. With the working days
 -- (weekends and England bank holidays excluded) from the start of the enquiry to the
@@ -8,12 +6,12 @@
 with
 
 enquiries as (
-    select * from {{ ref('stg_cin_census__section47') }}
+    select * from {{ council_rows('stg_cin_census__section47') }}
     where s47_start_date is not null
 ),
 
 referrals as (
-    select * from {{ ref('stg_cin_census__referrals') }}
+    select * from {{ council_rows('stg_cin_census__referrals') }}
 ),
 
 calendar as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- The route each period of care (not of short breaks only) came by: what the child's
 -- journey (int_pathways__events_collected: the CIN census stitched, Annex A lists 1 to 3)
 -- held on the day the period started. The first of these that applies:
@@ -27,12 +25,12 @@
 with
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
     where not is_short_breaks_only
 ),
 
 events as (
-    select * from {{ ref('int_pathways__events_collected') }}
+    select * from {{ council_rows('int_pathways__events_collected') }}
     where
         event_type in (
             'contact',

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- The stitched cost lines split by collection year (1 April to 31 March): one row per cost
 -- line per collection year in which it was costed, for the years the council has a current
 -- placement cost return (earlier years are left out: their returns, and the lines that
@@ -13,11 +11,11 @@
 with
 
 cost_lines as (
-    select * from {{ ref('int_finance__cost_lines_stitched') }}
+    select * from {{ council_rows('int_finance__cost_lines_stitched') }}
 ),
 
 cost_returns as (
-    select * from {{ ref('int_finance__cost_returns') }}
+    select * from {{ council_rows('int_finance__cost_returns') }}
 ),
 
 overlapping as (

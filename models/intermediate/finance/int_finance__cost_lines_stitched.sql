@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per cost line across all current placement cost returns. A cost line is a
 -- council, a child, a placement start (the DECOM of the episode that began it) and a cost
 -- start; a line with no cost start starts with its placement. Each return holds every line
@@ -16,15 +14,15 @@
 with
 
 cost_lines as (
-    select * from {{ ref('stg_placement_costs__cost_lines') }}
+    select * from {{ council_rows('stg_placement_costs__cost_lines') }}
 ),
 
 placements as (
-    select * from {{ ref('int_ssda903__placements') }}
+    select * from {{ council_rows('int_ssda903__placements') }}
 ),
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
     where not is_short_breaks_only
 ),
 

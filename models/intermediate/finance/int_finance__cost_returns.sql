@@ -6,7 +6,7 @@
 with
 
 files as (
-    select * from {{ ref('stg_loads__files') }}
+    select * from {{ council_rows('stg_loads__files') }}
 ),
 
 final as (

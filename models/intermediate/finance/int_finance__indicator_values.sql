@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Numerator and denominator of every placement cost indicator for each council's current
 -- placement cost return of each collection year, in the shape of
 -- int_ssda903__indicator_values so that the benchmark can union them. Ids: macro
@@ -18,15 +16,15 @@
 with
 
 cost_years as (
-    select * from {{ ref('int_finance__cost_line_years') }}
+    select * from {{ council_rows('int_finance__cost_line_years') }}
 ),
 
 cost_returns as (
-    select * from {{ ref('int_finance__cost_returns') }}
+    select * from {{ council_rows('int_finance__cost_returns') }}
 ),
 
 return_episodes as (
-    select * from {{ ref('int_ssda903__return_episodes') }}
+    select * from {{ council_rows('int_ssda903__return_episodes') }}
 ),
 
 spend_in_year as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- The edge-of-care cohorts: one row per child (council and token) per collection year in
 -- which the child had an early help assessment start or a referral; the child enters the
 -- year's cohort at the first such event in the year. For each, the first time on or after
@@ -15,20 +13,20 @@
 with
 
 events as (
-    select * from {{ ref('int_pathways__events_collected') }}
+    select * from {{ council_rows('int_pathways__events_collected') }}
 ),
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
     where not is_short_breaks_only
 ),
 
 cin_returns as (
-    select * from {{ ref('stg_cin_census__header') }}
+    select * from {{ council_rows('stg_cin_census__header') }}
 ),
 
 care_returns as (
-    select * from {{ ref('stg_ssda903__episodes') }}
+    select * from {{ council_rows('stg_ssda903__episodes') }}
 ),
 
 cin_horizons as (

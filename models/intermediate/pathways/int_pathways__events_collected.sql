@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Every dated event of a child's journey from every source, once. CIN census activity
 -- comes from the stitched referrals and their modules (already one version per record);
 -- Annex A lists 1-3 add contacts, early help and referrals the CIN census does not hold;
@@ -34,51 +32,51 @@
 with
 
 referrals as (
-    select * from {{ ref('int_children_in_need__referrals_stitched') }}
+    select * from {{ council_rows('int_children_in_need__referrals_stitched') }}
 ),
 
 assessments as (
-    select * from {{ ref('int_children_in_need__assessments_stitched') }}
+    select * from {{ council_rows('int_children_in_need__assessments_stitched') }}
 ),
 
 section47 as (
-    select * from {{ ref('int_children_in_need__section47_stitched') }}
+    select * from {{ council_rows('int_children_in_need__section47_stitched') }}
 ),
 
 cin_plans as (
-    select * from {{ ref('int_children_in_need__cin_plans_stitched') }}
+    select * from {{ council_rows('int_children_in_need__cin_plans_stitched') }}
 ),
 
 cp_plans as (
-    select * from {{ ref('int_children_in_need__cp_plans_stitched') }}
+    select * from {{ council_rows('int_children_in_need__cp_plans_stitched') }}
 ),
 
 contacts as (
-    select * from {{ ref('stg_annex_a__contacts') }}
+    select * from {{ council_rows('stg_annex_a__contacts') }}
 ),
 
 early_help as (
-    select * from {{ ref('stg_annex_a__early_help') }}
+    select * from {{ council_rows('stg_annex_a__early_help') }}
 ),
 
 annex_a_referrals as (
-    select * from {{ ref('stg_annex_a__referrals') }}
+    select * from {{ council_rows('stg_annex_a__referrals') }}
 ),
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
 ),
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
 ),
 
 placements as (
-    select * from {{ ref('int_ssda903__placements') }}
+    select * from {{ council_rows('int_ssda903__placements') }}
 ),
 
 care_leavers as (
-    select * from {{ ref('stg_ssda903__oc3') }}
+    select * from {{ council_rows('stg_ssda903__oc3') }}
 ),
 
 event_types as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per move of a child from one stage of the pathway to the next. Only events that
 -- mark entering a stage count (a contact, an early help assessment starting, a referral,
 -- an assessment starting, an S47 enquiry or ICPC, a CIN or CP plan starting, a period of
@@ -13,7 +11,7 @@
 with
 
 events as (
-    select * from {{ ref('int_pathways__events_collected') }}
+    select * from {{ council_rows('int_pathways__events_collected') }}
 ),
 
 entries as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per child looked after at the reference date of each council's current return
 -- (31 March for a full-year return, the extract date for an in-year one): an episode open
 -- on that day (started on or before it, not ended on or before it) that is not a short
@@ -9,23 +7,23 @@
 with
 
 return_episodes as (
-    select * from {{ ref('int_ssda903__return_episodes') }}
+    select * from {{ council_rows('int_ssda903__return_episodes') }}
 ),
 
 header as (
-    select * from {{ ref('stg_ssda903__header') }}
+    select * from {{ council_rows('stg_ssda903__header') }}
 ),
 
 uasc as (
-    select * from {{ ref('stg_ssda903__uasc') }}
+    select * from {{ council_rows('stg_ssda903__uasc') }}
 ),
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
 ),
 
 placements as (
-    select * from {{ ref('int_ssda903__placements') }}
+    select * from {{ council_rows('int_ssda903__placements') }}
 ),
 
 looked_after as (

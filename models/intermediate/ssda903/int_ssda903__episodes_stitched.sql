@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- One row per episode across all returns. An episode is a council, a child and a start
 -- date (DECOM). The same episode appears in every return whose year it was open in; the
 -- version from the latest return wins (it carries the end date, the reason it ended and any
@@ -10,7 +8,7 @@
 with
 
 episodes as (
-    select * from {{ ref('stg_ssda903__episodes') }}
+    select * from {{ council_rows('stg_ssda903__episodes') }}
 ),
 
 versions as (

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Numerator and denominator of every SSDA903 indicator for each council's current return
 -- of each collection year, computed from that return as the DfE computes it (long-term
 -- stability also reads the stitched history). Definitions: seeds/indicator_definitions.csv.
@@ -9,19 +7,19 @@
 with
 
 return_episodes as (
-    select * from {{ ref('int_ssda903__return_episodes') }}
+    select * from {{ council_rows('int_ssda903__return_episodes') }}
 ),
 
 cla as (
-    select * from {{ ref('int_ssda903__cla_at_reference_date') }}
+    select * from {{ council_rows('int_ssda903__cla_at_reference_date') }}
 ),
 
 care_leavers as (
-    select * from {{ ref('stg_ssda903__oc3') }}
+    select * from {{ council_rows('stg_ssda903__oc3') }}
 ),
 
 missing as (
-    select * from {{ ref('stg_ssda903__missing') }}
+    select * from {{ council_rows('stg_ssda903__missing') }}
 ),
 
 population as (

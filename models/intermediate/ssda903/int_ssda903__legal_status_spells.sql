@@ -1,12 +1,10 @@
-{{ config(materialized='table') }}
-
 -- Legal status spells: within a period of care, consecutive episodes under the same legal
 -- status (LS) make one spell, however often the placement changed meanwhile.
 
 with
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
 ),
 
 flagged as (

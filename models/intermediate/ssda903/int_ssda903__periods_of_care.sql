@@ -1,12 +1,10 @@
-{{ config(materialized='table') }}
-
 -- Periods of care: the stitched episodes grouped by the period each belongs to (see
 -- int_ssda903__episodes_stitched for where a period starts and ends).
 
 with
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
 ),
 
 ordered as (

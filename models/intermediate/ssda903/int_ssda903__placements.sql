@@ -1,12 +1,10 @@
-{{ config(materialized='table') }}
-
 -- Placements across all returns, counted as the DfE counts them (see the
 -- placement_sequence macro): within each period of care of the stitched episodes.
 
 with
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
     where not is_short_break
 ),
 

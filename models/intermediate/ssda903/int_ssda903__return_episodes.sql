@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 -- Each council's current return for each collection year, episode by episode, with the
 -- placements numbered within the return as the DfE counts them for that year. Indicators
 -- for a collection year are computed from that year's return alone.
@@ -24,7 +22,7 @@ episodes as (
         placement_postcode_sector,
         reason_episode_ceased_code,
         is_short_break
-    from {{ ref('stg_ssda903__episodes') }}
+    from {{ council_rows('stg_ssda903__episodes') }}
 ),
 
 sequenced as (

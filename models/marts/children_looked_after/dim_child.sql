@@ -1,15 +1,15 @@
 with
 
 header as (
-    select * from {{ ref('stg_ssda903__header') }}
+    select * from {{ council_rows('stg_ssda903__header') }}
 ),
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
 ),
 
 uasc as (
-    select * from {{ ref('stg_ssda903__uasc') }}
+    select * from {{ council_rows('stg_ssda903__uasc') }}
 ),
 
 latest_header as (

@@ -4,7 +4,7 @@
 with
 
 care_leavers as (
-    select * from {{ ref('stg_ssda903__oc3') }}
+    select * from {{ council_rows('stg_ssda903__oc3') }}
 ),
 
 final as (

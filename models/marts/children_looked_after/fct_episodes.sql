@@ -1,11 +1,11 @@
 with
 
 episodes as (
-    select * from {{ ref('int_ssda903__episodes_stitched') }}
+    select * from {{ council_rows('int_ssda903__episodes_stitched') }}
 ),
 
 children as (
-    select * from {{ ref('dim_child') }}
+    select * from {{ council_rows('dim_child') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 missing as (
-    select * from {{ ref('stg_ssda903__missing') }}
+    select * from {{ council_rows('stg_ssda903__missing') }}
 ),
 
 versions as (

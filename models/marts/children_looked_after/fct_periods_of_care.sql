@@ -1,15 +1,15 @@
 with
 
 periods as (
-    select * from {{ ref('int_ssda903__periods_of_care') }}
+    select * from {{ council_rows('int_ssda903__periods_of_care') }}
 ),
 
 placements as (
-    select * from {{ ref('int_ssda903__placements') }}
+    select * from {{ council_rows('int_ssda903__placements') }}
 ),
 
 children as (
-    select * from {{ ref('dim_child') }}
+    select * from {{ council_rows('dim_child') }}
 ),
 
 reason_groups as (

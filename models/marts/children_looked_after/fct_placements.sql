@@ -1,7 +1,7 @@
 with
 
 placements as (
-    select * from {{ ref('int_ssda903__placements') }}
+    select * from {{ council_rows('int_ssda903__placements') }}
 ),
 
 codes as (

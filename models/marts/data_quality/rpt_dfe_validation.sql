@@ -9,7 +9,7 @@
 with
 
 checks as (
-    select * from {{ ref('stg_loads__dfe_checks') }}
+    select * from {{ council_rows('stg_loads__dfe_checks') }}
 ),
 
 rules as (

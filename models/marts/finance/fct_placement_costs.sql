@@ -9,7 +9,7 @@
 with
 
 cost_years as (
-    select * from {{ ref('int_finance__cost_line_years') }}
+    select * from {{ council_rows('int_finance__cost_line_years') }}
 ),
 
 final as (

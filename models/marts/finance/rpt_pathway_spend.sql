@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Placement spend by the route children took into care, per council and for the region, by
 -- collection year: children with a costed day in the year, spend and the council's share
 -- of it, and spend per child. A cost line takes the route of the period of care it belongs

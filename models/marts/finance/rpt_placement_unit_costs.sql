@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Unit costs of placements per council and for the region, by collection year, placement
 -- group and provider (PLACE_PROVIDER, with a row 'all' for every provider together):
 -- children and placements with a cost line in the year, placement-weeks, spend, the average

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Placement spend per child looked after, per council and for the region, by collection
 -- year (the years a council has a current placement cost return): spend and the council's
 -- own share of it, the children with any costed day in the year, and the children looked

@@ -7,7 +7,7 @@
 with
 
 events as (
-    select * from {{ ref('int_pathways__events_collected') }}
+    select * from {{ council_rows('int_pathways__events_collected') }}
 ),
 
 final as (

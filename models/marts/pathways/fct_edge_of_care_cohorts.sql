@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Edge-of-care cohorts per council and collection year: of the children who had an early
 -- help assessment start or a referral in the year (entering at the first), the share who
 -- within 6, 12 and 24 months reached a CIN plan, a CP plan or care, or stepped down; and

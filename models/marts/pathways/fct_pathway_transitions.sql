@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Moves between stages of the pathway, per council and collection year (of entering the
 -- stage left) and for the region: how many moves, how many children, and the median days
 -- from entering one stage to entering the next. Region rows carry the region's ONS code

@@ -1,0 +1,197 @@
+"""A build and a publication by council give exactly what building and publishing
+everything gives, after each kind of drop a month brings: a new in-year extract, a
+corrected resubmission, two councils in one run, a council's first ever drop.
+
+A small synthetic region of three councils is loaded and built in steps, each step's build
+rebuilding only the councils whose files changed and each publication rewriting only
+theirs; after the steps a copy of the home (its raw tables as they are) is built and
+published whole, and every table of the private warehouse and of every published file is
+compared (csc.parity: row counts and a digest of the rows).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import csc
+from csc import build, parity, stamp
+from csc.crash import CRASH_EXIT
+from csc.warehouse import Home
+
+IN_YEAR = "E06000036"  # Bracknell Forest: its in-year extract arrives in the first step
+RESUBMITS = "E06000040"  # Windsor and Maidenhead: corrects its last return
+NEWCOMER = "E06000041"  # Wokingham: its first ever drop comes in the last step
+SCALE = "0.1"
+
+
+def run(home: Path, *args: str) -> str:
+    done = csc(home, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def copy_council(source: Path, home: Path, council: str, skip: str | None = None) -> None:
+    for folder in sorted((source / council).iterdir()):
+        if folder.name != skip:
+            shutil.copytree(folder, home / "drops" / council / folder.name)
+
+
+def resubmit(home: Path, council: str, year: str) -> None:
+    """A corrected return for the same reference date: the episodes file with its last
+    episode's placement postcode changed, written over the first and stamped again."""
+    folder = home / "drops" / council / year
+    episodes = folder / "Episodes.csv"
+    lines = episodes.read_text().splitlines(keepends=True)
+    cells = lines[-1].rstrip("\n").split(",")
+    cells[11] = "ZZ1 1" if cells[11] != "ZZ1 1" else "ZZ9 9"
+    lines[-1] = ",".join(cells) + "\n"
+    episodes.write_text("".join(lines))
+    stamp.write(folder, council, [p for p in folder.iterdir() if p.name != stamp.STAMP_NAME])
+
+
+def built_whole(home: Path, tmp_path: Path) -> Path:
+    """A copy of the home, its raw tables as they are, built and published whole."""
+    whole = tmp_path / "whole"
+    shutil.rmtree(whole, ignore_errors=True)
+    shutil.copytree(home, whole, ignore=shutil.ignore_patterns("published", "published.json"))
+    out = run(whole, "build", "--full")
+    assert "every model and test" in out
+    run(whole, "publish")
+    return whole
+
+
+def assert_same(mine: Path, theirs: Path, schemas: tuple[str, ...]) -> None:
+    left = duckdb.connect(str(mine), read_only=True)
+    right = duckdb.connect(str(theirs), read_only=True)
+    try:
+        assert parity.differences(left, right, schemas) == []
+        assert parity.digests(left, schemas), f"{mine} holds no table to compare"
+    finally:
+        left.close()
+        right.close()
+
+
+def assert_home_equals_whole(home: Path, whole: Path) -> None:
+    assert_same(
+        home / "build" / "warehouse.duckdb",
+        whole / "build" / "warehouse.duckdb",
+        ("staging", "intermediate", "marts", "regional"),
+    )
+    published = sorted((home / "published").rglob("*.duckdb"))
+    assert len(published) == 1 + 1 + 19  # the hub's, the region's and every council's
+    for path in published:
+        other = whole / "published" / path.relative_to(home / "published")
+        assert_same(path, other, ("staging", "intermediate", "marts", "quality", "regional"))
+    assert sorted(p.relative_to(home) for p in (home / "published").rglob("*.duckdb")) == sorted(
+        p.relative_to(whole) for p in (whole / "published").rglob("*.duckdb")
+    )
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("source")
+    run(
+        root,
+        "generate",
+        "--scale",
+        SCALE,
+        *("--council", IN_YEAR, "--council", RESUBMITS, "--council", NEWCOMER),
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def home(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two councils loaded and built whole, the first without its in-year extract."""
+    root = tmp_path_factory.mktemp("home")
+    shutil.copytree(source / "keys", root / "keys")
+    in_year = max(p.name for p in (source / "drops" / IN_YEAR).iterdir())
+    copy_council(source / "drops", root, IN_YEAR, skip=in_year)
+    copy_council(source / "drops", root, RESUBMITS)
+    run(root, "load")
+    assert "every model and test" in run(root, "build")
+    run(root, "publish")
+    return root
+
+
+def test_each_kind_of_drop_rebuilds_its_councils_to_what_a_whole_build_gives(
+    home: Path, source: Path, tmp_path: Path
+) -> None:
+    """A new in-year extract for one council; then, in one run, a corrected resubmission
+    for another and a third council's first ever drop. Each council's rows are last built
+    by the step of its kind, so the comparison at the end checks every kind."""
+    in_year = max(p.name for p in (source / "drops" / IN_YEAR).iterdir())
+    shutil.copytree(source / "drops" / IN_YEAR / in_year, home / "drops" / IN_YEAR / in_year)
+    run(home, "load")
+    assert f"dbt build of {IN_YEAR} and the models comparing councils" in run(home, "build")
+    assert "(1 written this time)" in run(home, "publish")
+
+    year = sorted(p.name for p in (home / "drops" / RESUBMITS).iterdir())[-2]
+    resubmit(home, RESUBMITS, year)
+    copy_council(source / "drops", home, NEWCOMER)
+    run(home, "load")
+    out = run(home, "build")
+    assert f"dbt build of {RESUBMITS}, {NEWCOMER} and the models comparing councils" in out
+    assert "(2 written this time)" in run(home, "publish")
+    assert_home_equals_whole(home, built_whole(home, tmp_path))
+
+
+def test_a_publication_killed_part_way_is_finished_by_the_next(home: Path) -> None:
+    """Killed before the hub's new file is in place, then before a council's is: the
+    previous files stay whole, and the next publication brings every file up to date."""
+    year = sorted(p.name for p in (home / "drops" / NEWCOMER).iterdir())[-2]
+    resubmit(home, NEWCOMER, year)
+    run(home, "load")
+    assert f"dbt build of {NEWCOMER} and" in run(home, "build")
+    hub = home / "published" / "warehouse.duckdb"
+    council = home / "published" / "councils" / NEWCOMER / "warehouse.duckdb"
+    before = {path: path.read_bytes() for path in (hub, council)}
+    for point in ("publish-hub", "publish"):
+        assert csc(home, "publish", crash_at=point).returncode == CRASH_EXIT
+        assert council.read_bytes() == before[council]
+    assert hub.read_bytes() != before[hub]  # the second kill came after the hub's swap
+    run(home, "publish")
+    assert not list((home / "published").rglob("*.part"))
+    private = duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True)
+    shared = duckdb.connect(str(hub), read_only=True)
+    try:
+        assert parity.differences(private, shared, ("staging", "intermediate", "marts")) == []
+        [(rows,)] = private.execute(
+            "select count(*) from marts.fct_episodes where la_code = ?", [NEWCOMER]
+        ).fetchall()
+    finally:
+        private.close()
+        shared.close()
+    own = duckdb.connect(str(council), read_only=True)
+    try:
+        assert own.sql("select count(*) from marts.fct_episodes").fetchall() == [(rows,)]
+    finally:
+        own.close()
+
+
+def test_nothing_new_builds_nothing_and_publishes_the_same(home: Path) -> None:
+    before = build.last_good_build(Home(home))
+    run(home, "load")
+    assert "dbt build not needed" in run(home, "build")
+    assert build.last_good_build(Home(home)) == before
+
+
+def test_a_changed_project_is_built_whole() -> None:
+    previous = build.BuildOutcome(True, [], "project-1", {IN_YEAR: "a", RESUBMITS: "b"})
+    assert build.plan(previous, "project-2", {IN_YEAR: "a", RESUBMITS: "b"}, False).full
+    assert build.plan(None, "project-1", {IN_YEAR: "a"}, False).full
+    assert build.plan(previous, "project-1", {IN_YEAR: "a", RESUBMITS: "b"}, True).full
+
+
+def test_the_plan_names_changed_new_and_gone_councils_only() -> None:
+    previous = build.BuildOutcome(True, [], "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "q"})
+    same = build.plan(previous, "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "q"}, False)
+    assert same.nothing and not same.full
+    changed = build.plan(previous, "p", {IN_YEAR: "a2", NEWCOMER: "c", "?": "q"}, False)
+    assert changed.councils == (IN_YEAR, RESUBMITS, NEWCOMER)
+    unknown_only = build.plan(previous, "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "r"}, False)
+    assert unknown_only.councils == () and not unknown_only.nothing
