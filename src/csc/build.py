@@ -14,8 +14,9 @@ A build does only what changed since the last build that passed. The record also
 digest of the dbt project and, for each council, a digest of its files in the load
 manifest (each file and its status). When the project is as it was, only the councils
 whose files changed are rebuilt (macros/by_council.sql), the models that compare
-councils are rebuilt whole, every data test runs, and the seeds, the unit tests and the
-docs page, which depend on the project alone, are left as the last build made them. When
+councils are rebuilt whole, the data tests check the rebuilt councils' rows and the whole
+of the tables rebuilt whole, and the seeds, the unit tests and the docs page, which depend
+on the project alone, are left as the last build made them. When
 nothing changed at all, dbt does not run. A changed project, a missing record or
 `csc build --full` builds everything.
 """
@@ -252,8 +253,8 @@ def _describe(what: BuildPlan) -> str:
         return f"dbt build not needed ({what.reason})"
     councils = ", ".join(what.councils) or "no council"
     return (
-        f"dbt build of {councils} and the models comparing councils, with every data test "
-        f"({what.reason}; the project is as the last passing build left it)"
+        f"dbt build of {councils} and the models comparing councils, data tests on their "
+        f"rows ({what.reason}; the project is as the last passing build left it)"
     )
 
 
