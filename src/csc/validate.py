@@ -21,6 +21,9 @@ from csc import rules as rulebook
 FAR_FUTURE = "2200-01-01"
 WARNING_SEVERITY = "warning"
 INDEX_COLUMNS = ["_file", "_row"]
+# A frame up to this many cells is checked by one suite; a larger one by one suite per
+# column (Rule.group), so Great Expectations' per-expectation copies stay small.
+WHOLE_FRAME_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -305,8 +308,9 @@ class Validator:
         rows), each run on a frame of only the columns it reads.
         """
         groups: dict[str, list[rulebook.Rule]] = defaultdict(list)
+        whole = frame.size <= WHOLE_FRAME_CELLS
         for rule in rules:
-            groups[rule.group].append(rule)
+            groups["all" if whole else rule.group].append(rule)
         keyed = frame.set_index(INDEX_COLUMNS)
         failures: list[Failure] = []
         for group, members in groups.items():
