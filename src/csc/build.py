@@ -11,12 +11,12 @@ refresh: the record says the regional tables did not pass, and the previous regi
 publication stays.
 
 A build does only what changed since the last build that passed. The record also holds a
-digest of the dbt project and, for each council, a digest of its files in the load
-manifest (each file and its status). When the project is as it was, only the councils
-whose files changed are rebuilt (macros/by_council.sql), the models that compare
-councils are rebuilt whole, the data tests check the rebuilt councils' rows and the whole
-of the tables rebuilt whole, and the seeds, the unit tests and the docs page, which depend
-on the project alone, are left as the last build made them. When
+digest of the dbt project (with the loader's rule catalogue) and, for each council, a
+digest of its files in the load manifest (each file and its status). When the project is
+as it was, only the councils whose files changed are rebuilt (macros/by_council.sql), the
+models that compare councils are rebuilt whole, the data tests check the rebuilt councils'
+rows and the whole of the tables rebuilt whole, and the seeds, the unit tests and the docs
+page, which depend on the project alone, are left as the last build made them. When
 nothing changed at all, dbt does not run. A changed project, a missing record or
 `csc build --full` builds everything.
 """
@@ -86,6 +86,24 @@ def project_digest() -> str:
                 digest.update(str(file.relative_to(PROJECT_ROOT)).encode() + b"\0")
                 digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def rules_digest(home: Home) -> str:
+    """A digest of the loader's rule catalogue (`raw.load_rules`), which every council's
+    DfE validation reads: new wording or severities rebuild every council."""
+    if not home.warehouse.exists():
+        return ""
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        [(digest,)] = con.sql(
+            "select coalesce(md5(string_agg(concat_ws(':', rule_id, severity, description, "
+            "dfe_severity), chr(10) order by rule_id)), '') from raw.load_rules"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return ""
+    finally:
+        con.close()
+    return str(digest)
 
 
 def council_digests(home: Home) -> dict[str, str]:
@@ -209,7 +227,7 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     """`dbt build` of what changed (everything when `full`) and, after a full build, the
     docs page; records a passing build for `csc publish`. `say` is told what is done."""
     previous = _read_record(home)
-    project = project_digest()
+    project = f"{project_digest()}:{rules_digest(home)}"
     councils = council_digests(home)
     what = plan(previous, project, councils, full)
     if say:

@@ -187,6 +187,22 @@ def test_a_changed_project_is_built_whole() -> None:
     assert build.plan(previous, "project-1", {IN_YEAR: "a", RESUBMITS: "b"}, True).full
 
 
+def test_a_changed_rule_catalogue_changes_what_the_project_is_taken_to_be(tmp_path: Path) -> None:
+    """Every council's DfE validation reads the loader's rule catalogue: new wording must
+    rebuild every council, as a changed project does."""
+    from csc import warehouse
+
+    home = Home(tmp_path)
+    con = warehouse.connect(home)
+    con.execute("insert into raw.load_rules values ('903:103', 'warning', 'old words', 'error')")
+    con.close()
+    before = build.rules_digest(home)
+    con = warehouse.connect(home)
+    con.execute("update raw.load_rules set description = 'new words'")
+    con.close()
+    assert before and build.rules_digest(home) not in ("", before)
+
+
 def test_the_plan_names_changed_new_and_gone_councils_only() -> None:
     previous = build.BuildOutcome(True, [], "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "q"})
     same = build.plan(previous, "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "q"}, False)
