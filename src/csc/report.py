@@ -31,6 +31,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import altair as alt
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -139,6 +140,13 @@ def _environment() -> Environment:
 
 def write_report(home: Home) -> Path:
     """Write the benchmark pack under published/report/ and return the path of its index."""
+    # Altair checks every object against the Vega-Lite schema as it is made, which is a
+    # third of the pack's time; the tests check each finished chart against the schema.
+    with alt.utils.schemapi.debug_mode(False):
+        return _write_report(home)
+
+
+def _write_report(home: Home) -> Path:
     source = regional_file(home)
     pack = _pack(read_regional(source))
     written = dt.datetime.fromtimestamp(source.stat().st_mtime) if source.exists() else None
