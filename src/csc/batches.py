@@ -82,6 +82,9 @@ class Buffer:
         self.limit = limit
         self.rows: dict[str, list[tuple]] = {table: [] for table in family.tables}
         self.held = 0
+        # Parquet files parsed elsewhere, with their file's lineage, inserted a table at a time.
+        self.files: dict[str, list[tuple[Path, tuple]]] = {table: [] for table in family.tables}
+        self.held_files = 0
         for table, raw_columns in family.tables.items():
             columns = [
                 f"{name} {'bigint' if raw.startswith('_') else 'varchar'}"
@@ -102,7 +105,45 @@ class Buffer:
         if self.held >= self.limit:
             self.flush()
 
+    def add_parquet(self, table: str, path: Path, lineage: tuple) -> None:
+        """Append a file's rows already in Parquet (its columns, then `_row`); the file is
+        deleted once its rows are in."""
+        self.files[table].append((path, lineage))
+        self.held_files += 1
+        if self.held_files >= FILES_PER_INSERT:
+            self.flush()
+
+    def _insert_files(self) -> None:
+        for table, files in self.files.items():
+            if not files:
+                continue
+            self.con.execute(
+                "create or replace temp table parquet_lineage (path varchar, "
+                + ", ".join(f"{n} {t}" for n, t in zip(LINEAGE[1:], LINEAGE_TYPES[1:], strict=True))
+                + ")"
+            )
+            self.con.executemany(
+                "insert into parquet_lineage values (?, ?, ?, ?, ?, ?)",
+                [[str(path), *lineage] for path, lineage in files],
+            )
+            columns = ", ".join(f"parsed.{c}" for c in self.family.columns(table))
+            kept = ", ".join(f"parquet_lineage.{n}" for n in LINEAGE[1:])
+            # One statement for many files: each statement has a fixed cost that, a file and
+            # a table at a time, outweighed the rows.
+            self.con.execute(
+                f"insert into {self.family.batch(table)} select {columns}, parsed._row, {kept} "
+                "from read_parquet(?, filename = true) as parsed "
+                "inner join parquet_lineage on parsed.filename = parquet_lineage.path",  # nosec B608 # our own table and column names; values are bound
+                [[str(path) for path, _ in files]],
+            )
+            for path, _ in files:
+                path.unlink()
+            files.clear()
+        self.con.execute("drop table if exists parquet_lineage")
+        self.held_files = 0
+
     def flush(self) -> None:
+        self._insert_files()
         for table, rows in self.rows.items():
             if not rows:
                 continue
@@ -120,6 +161,7 @@ def lineage(drop) -> tuple:  # noqa: ANN001 - a load.DropFile; load imports this
     return (drop.rel, drop.la_code, drop.reference_date, drop.year_ending, drop.sha256)
 
 
+FILES_PER_INSERT = 500  # parsed Parquet files held before their rows go into DuckDB
 PARALLEL_BYTES = 20 << 20  # below this much XML, starting worker processes costs more
 
 
@@ -167,36 +209,61 @@ def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
     )
 
 
-def parse_all(paths: list[Path], outs: list[Path]) -> Iterator[ParsedCensus | cin.RejectedXml]:
-    """Each census parsed to Parquet (`outs` name each file's), in order; in worker processes
-    (one per core) when there is much.
+def _read_workbook(path: Path) -> annex_a.Workbook | annex_a.RejectedWorkbook:
+    try:
+        return annex_a.read(path)
+    except annex_a.RejectedWorkbook as exc:
+        return exc
+    except (OSError, ValueError, MemoryError, RecursionError) as exc:
+        return annex_a.RejectedWorkbook(
+            "drop.unreadable", f"the file could not be read ({type(exc).__name__})"
+        )
 
-    Parsing XML is Python-bound, so processes rather than threads; at most two files per
-    worker are in flight.
+
+Prepared = ParsedCensus | cin.RejectedXml | annex_a.Workbook | annex_a.RejectedWorkbook
+
+
+def _prepare(file_format: str, path: Path, out: Path) -> Prepared:
+    """One nested file made ready to add: a census parsed to Parquet, a workbook read."""
+    if file_format == "xml":
+        return _parse(path, out)
+    return _read_workbook(path)
+
+
+def prepare_all(jobs: list[tuple[str, Path, Path]]) -> Iterator[Prepared]:
+    """Each nested file (`(format, path, Parquet name)`: censuses and workbooks) made ready,
+    in order; in worker processes (one per core) when there is much.
+
+    Parsing XML and reading workbooks are Python-bound, so processes rather than threads;
+    at most two files per worker are in flight.
     """
-    workers = min(os.cpu_count() or 1, len(paths))
-    if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
-        yield from (_parse(p, o) for p, o in zip(paths, outs, strict=True))
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers < 2 or sum(path.stat().st_size for _, path, _ in jobs) < PARALLEL_BYTES:
+        yield from (_prepare(*job) for job in jobs)
         return
     # spawn, not fork: the loading process holds a DuckDB connection and threads.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        pending: deque[Future] = deque()
-        queue = iter(zip(paths, outs, strict=True))
-        for path, out in queue:
-            pending.append(pool.submit(_parse, path, out))
+        pending: deque[tuple[str, Future]] = deque()
+        queue = iter(jobs)
+        for job in queue:
+            pending.append((job[0], pool.submit(_prepare, *job)))
             if len(pending) >= 2 * workers:
                 break
         while pending:
+            file_format, future = pending.popleft()
             try:
-                result = pending.popleft().result()
+                result = future.result()
             except Exception as exc:  # a worker that died (memory, signal) fails its file only
-                result = cin.RejectedXml(
-                    "drop.unreadable", f"the census could not be read ({type(exc).__name__})"
+                message = f"the file could not be read ({type(exc).__name__})"
+                result = (
+                    cin.RejectedXml("drop.unreadable", message)
+                    if file_format == "xml"
+                    else annex_a.RejectedWorkbook("drop.unreadable", message)
                 )
             following = next(queue, None)
             if following is not None:
-                pending.append(pool.submit(_parse, *following))
+                pending.append((following[0], pool.submit(_prepare, *following)))
             yield result
 
 
@@ -213,13 +280,9 @@ def read_cin(drop, buffer: Buffer, census: ParsedCensus | cin.RejectedXml) -> No
     for table, path in census.files.items():
         drop.table_rows[table] = census.rows[table]
         if census.rows[table]:
-            columns = ", ".join(CIN.columns(table))
-            buffer.con.execute(
-                f"insert into {CIN.batch(table)} select {columns}, _row, ?, ?, ?, ?, ? "
-                "from read_parquet(?)",  # nosec B608 # our own table and column names; values are bound
-                [*lineage(drop), str(path)],
-            )
-        path.unlink()
+            buffer.add_parquet(table, path, lineage(drop))
+        else:
+            path.unlink()
     if not census.children:
         drop.fail("cin.no_children", WARNING, "the census holds no <Child>")
 
@@ -236,12 +299,11 @@ def _rows_not_tokens(sheet: annex_a.Sheet) -> list[int]:
     return bad
 
 
-def read_annex_a(drop, buffer: Buffer) -> None:  # noqa: ANN001
-    """Read Lists 1-3 of a workbook; note the lists it leaves and anything it cannot match."""
-    try:
-        book = annex_a.read(drop.copy)
-    except annex_a.RejectedWorkbook as exc:
-        drop.fail(exc.rule_id, CRITICAL, exc.message)
+def read_annex_a(drop, buffer: Buffer, book: annex_a.Workbook | annex_a.RejectedWorkbook) -> None:  # noqa: ANN001
+    """Add Lists 1-3 of a workbook read by `prepare_all`; note the lists it leaves and
+    anything it cannot match. A workbook refused by the reader adds no rows."""
+    if isinstance(book, annex_a.RejectedWorkbook):
+        drop.fail(book.rule_id, CRITICAL, book.message)
         return
     if not annex_a.is_annex_a(book):
         drop.fail(

@@ -830,20 +830,23 @@ def _read_all(
     firsts: dict[tuple, DropFile] = {}
     twins: list[tuple[DropFile, DropFile]] = []
     buffers = {f.name: batches.Buffer(con, f, BUFFER_ROWS) for f in batches.FAMILIES}
-    xml = [d for d in candidates if d.file_format == "xml"]
-    censuses = batches.parse_all([d.copy for d in xml if d.copy], [work / d.file_id for d in xml])
+    # Censuses and workbooks are parsed and read in worker processes while this one adds
+    # what they made ready, in order.
+    nested = [d for d in candidates if d.file_format in ("xml", "xlsx") and d.copy]
+    prepared = batches.prepare_all([(d.file_format, d.copy, work / d.file_id) for d in nested])
+    in_pool = {id(d) for d in nested}
     for done, drop in enumerate(candidates, 1):
-        census = next(censuses) if drop.file_format == "xml" else None
+        ready = next(prepared) if id(drop) in in_pool else None
         crash_point("parse")
         first = firsts.setdefault((drop.la_code, drop.collection_year, drop.sha256), drop)
         if first is not drop:
             twins.append((drop, first))
             continue
         try:
-            if census is not None:
-                batches.read_cin(drop, buffers[CIN], census)
-            elif drop.file_format == "xlsx":
-                batches.read_annex_a(drop, buffers[ANNEX_A])
+            if drop.file_format == "xml" and ready is not None:
+                batches.read_cin(drop, buffers[CIN], ready)
+            elif drop.file_format == "xlsx" and ready is not None:
+                batches.read_annex_a(drop, buffers[ANNEX_A], ready)
             else:
                 recognise(drop, work)
         except (duckdb.Error, OSError, ValueError, MemoryError, RecursionError) as exc:
@@ -857,6 +860,7 @@ def _read_all(
         else:
             readable.append(drop)
         progress("recognise", done, len(candidates))
+    prepared.close()  # the worker processes end here
     for buffer in buffers.values():
         buffer.flush()
     return readable, twins

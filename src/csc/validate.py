@@ -9,6 +9,8 @@ rows are split back by file. Data Docs are written for every run.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -376,20 +378,54 @@ class Validator:
         for file, (council, _loaded) in files.items():
             by_council[council].add(file)
         shown = {file for file, (_council, loaded) in files.items() if loaded}
-        written = []
-        for council, council_files in sorted(by_council.items()):
-            context = _context(self._gx, dest / council)
-            target = context.validation_results_store
-            for key, result in stored:
-                if council not in self._councils.get(key.expectation_suite_identifier.name, ()):
-                    continue
-                mine = copy.deepcopy(result)
-                for item in mine.results:
-                    rule = item.expectation_config.meta.get("rule")
-                    warning = self._severity.get(rule) == WARNING_SEVERITY
-                    _council_result(item, council_files, shown, warning)
-                mine.success = all(item.success for item in mine.results)
-                target.set(key, mine)
-            context.build_data_docs()
-            written.append(dest / council / "index.html")
-        return written
+
+        def write_sites(councils: list[str]) -> None:
+            for council in councils:
+                context = _context(self._gx, dest / council)
+                target = context.validation_results_store
+                for key, result in stored:
+                    if council not in self._councils.get(key.expectation_suite_identifier.name, ()):
+                        continue
+                    mine = copy.deepcopy(result)
+                    for item in mine.results:
+                        rule = item.expectation_config.meta.get("rule")
+                        warning = self._severity.get(rule) == WARNING_SEVERITY
+                        _council_result(item, by_council[council], shown, warning)
+                    mine.success = all(item.success for item in mine.results)
+                    target.set(key, mine)
+                context.build_data_docs()
+
+        councils = sorted(by_council)
+        if len(councils) > 1 and (os.cpu_count() or 1) > 1:
+            # Rendering is Python-bound and nothing else runs meanwhile: a forked copy of
+            # this process writes every other council's site (no result is copied to it).
+            theirs = councils[1::2]
+            child = multiprocessing.get_context("fork").Process(
+                target=_in_child, args=(write_sites, theirs), name="data docs"
+            )
+            child.start()
+            try:
+                write_sites(councils[0::2])
+            finally:
+                child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(
+                    f"the Data Docs of {len(theirs)} council(s) could not be written "
+                    f"(exit code {child.exitcode})"
+                )
+        else:
+            write_sites(councils)
+        return [dest / council / "index.html" for council in councils]
+
+
+def _in_child(work, *args) -> None:  # noqa: ANN001
+    """Run `work` in a forked process that dies with its parent, so a killed load leaves no
+    process behind writing files."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent waits for it all the same
+        pass
+    work(*args)

@@ -229,6 +229,33 @@ def test_pseudonymise_workbook_tokens_match_and_unloaded_lists_are_emptied(tmp_p
     assert again.read_bytes() == dest.read_bytes()
 
 
+def test_workbooks_are_read_in_worker_processes_in_order_beside_censuses(
+    tmp_path, monkeypatch
+):
+    from csc import batches
+
+    good = workbook(tmp_path / "good.xlsx", rows=3)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    census = tmp_path / "census.xml"
+    census.write_text("<Message><Header></Header><Children></Children></Message>")
+    monkeypatch.setattr(batches, "PARALLEL_BYTES", 0)
+    jobs = [
+        ("xlsx", good, tmp_path / "a"),
+        ("xml", census, tmp_path / "b"),
+        ("xlsx", broken, tmp_path / "c"),
+    ]
+    results = list(batches.prepare_all(jobs))
+    assert isinstance(results[0], annex_a.Workbook)
+    assert sorted(sheet.table for sheet in results[0].sheets if sheet.table) == sorted(
+        annex_a.LOADED_LISTS.values()
+    )
+    assert all(len(sheet.data()) == 3 for sheet in results[0].sheets)
+    assert not isinstance(results[1], annex_a.Workbook | annex_a.RejectedWorkbook)
+    assert isinstance(results[2], annex_a.RejectedWorkbook)
+    assert results[2].rule_id == "annex_a.unreadable"
+
+
 def test_header_matching_normalises_case_spacing_and_punctuation():
     assert annex_a.normalise("  Referral NFA? ") == "referral nfa"
     assert annex_a.normalise("Age of Child (Years)") == "age of child years"

@@ -351,7 +351,7 @@ def test_many_censuses_parse_in_worker_processes_in_order(tmp_path, monkeypatch)
         _write(tmp_path / "c.xml", census(CLEAN + a_child(2, referral("2023-07-01")))),
     ]
     monkeypatch.setattr(batches, "PARALLEL_BYTES", 0)
-    results = list(batches.parse_all(paths, [tmp_path / p.stem for p in paths]))
+    results = list(batches.prepare_all([("xml", p, tmp_path / p.stem) for p in paths]))
     assert isinstance(results[1], cin.RejectedXml) and results[1].rule_id == "cin.unsafe_xml"
     assert [r.children for r in (results[0], results[2])] == [1, 2]
     parsed = cin.parse(paths[2]).tables
