@@ -319,17 +319,30 @@ def run(home: Home) -> None:
     from csc import load as loader
 
     started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(name: str) -> Iterator[None]:
+        begun = time.perf_counter()
+        yield
+        stages[name] = time.perf_counter() - begun
+
     with _holding(home):
         bar, update = _progress()
-        with bar:
+        with stage("load"), bar:
             report = loader.load(home, progress=update)
         _print_load(report)
-        builder.dbt_build(home, say=console.print)
-        published = _publish(home)
+        with stage("build"):
+            builder.dbt_build(home, say=console.print)
+        with stage("publish"):
+            published = _publish(home)
         console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")
         if not published.regional_held:
-            console.print(f"benchmark pack for council leads: {_write_report(home)}")
-    console.print(f"done in {time.perf_counter() - started:.1f}s")
+            with stage("pack"):
+                index = _write_report(home)
+            console.print(f"benchmark pack for council leads: {index}")
+    split = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in stages.items())
+    console.print(f"done in {time.perf_counter() - started:.1f}s ({split})")
     if published.regional_held:
         raise click.ClickException(
             "the regional files and the pack were not refreshed: " + published.regional_held
