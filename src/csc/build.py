@@ -247,6 +247,10 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
             "unit_test",
             "--exclude-resource-type",
             "seed",
+            # dbt's debug log (every statement, some 15 MB a run) costs a refresh a few
+            # per cent; a full build keeps it, and a failure is logged at this level too.
+            "--log-level-file",
+            "info",
             councils=what.councils,
         )
     failed, outside = failed_nodes(home) if code != 0 else ([], [])
