@@ -229,9 +229,7 @@ def test_pseudonymise_workbook_tokens_match_and_unloaded_lists_are_emptied(tmp_p
     assert again.read_bytes() == dest.read_bytes()
 
 
-def test_workbooks_are_read_in_worker_processes_in_order_beside_censuses(
-    tmp_path, monkeypatch
-):
+def test_workbooks_are_read_in_worker_processes_in_order_beside_censuses(tmp_path, monkeypatch):
     from csc import batches
 
     good = workbook(tmp_path / "good.xlsx", rows=3)
