@@ -85,14 +85,63 @@ def dbt_split(home: Path) -> str:
     return f"dbt build {total:.1f}s, of which nodes executing {nodes:.1f}s"
 
 
-def bench_scale(scale: float, work: Path) -> list[Measure]:
+class Results(list):
+    """Measures, written to the results file as each one arrives, so a run that fails part
+    way (out of memory, out of disk) still leaves what it measured. Rows of scales this run
+    does not measure are kept from the file, with the line saying when they were run."""
+
+    def __init__(self, path: Path, scales: list[float]) -> None:
+        super().__init__()
+        self.path = path
+        self.kept: list[str] = []
+        self.notes: list[str] = []
+        if path.exists():
+            text = path.read_text()
+            for line in text.splitlines():
+                cells = [c.strip() for c in line.split("|")]
+                if len(cells) > 2 and _is_scale(cells[1]) and float(cells[1]) not in scales:
+                    self.kept.append(line)
+                if line.startswith("Scale ") and float(line.split()[1]) not in scales:
+                    self.notes.append(line)
+        self.notes += [
+            f"Scale {s:g}: run on {dt.date.today().isoformat()} at {_commit()}." for s in scales
+        ]
+
+    def append(self, m: Measure) -> None:  # type: ignore[override]
+        super().append(m)
+        write(self, self.path, self.kept, self.notes)
+
+
+def _is_scale(cell: str) -> bool:
+    try:
+        return float(cell) > 0
+    except ValueError:
+        return False
+
+
+def _commit() -> str:
+    try:
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+            or "an unknown commit"
+        )
+    except OSError:
+        return "an unknown commit"
+
+
+def bench_scale(scale: float, work: Path, out: list[Measure]) -> list[Measure]:
     home = work / f"scale-{scale:g}"
     shutil.rmtree(home, ignore_errors=True)
-    out: list[Measure] = []
     csc = [*CSC, "--home", str(home)]
+    first = len(out)
 
     seconds, peak = run([*csc, "generate", "--scale", str(scale)])
     out.append(Measure(scale, "generate (19 councils, 10 years + in-year)", seconds, peak))
+    # The councils' own extracts before pseudonymisation are not the hub's to keep; at
+    # scale 10 they are about 20 GB of disk.
+    shutil.rmtree(home / "build" / "council_systems", ignore_errors=True)
     seconds, peak = run([*csc, "load"])
     out.append(Measure(scale, "load and check every drop", seconds, peak, count_rows(home)))
     seconds, peak = run([*csc, "build"])
@@ -105,8 +154,8 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
         Measure(
             scale,
             "drops to published marts and pack (load + build + publish + report)",
-            sum(m.seconds for m in out[1:]),
-            max(m.peak_mb for m in out[1:]),
+            sum(m.seconds for m in out[first + 1 :]),
+            max(m.peak_mb for m in out[first + 1 :]),
         )
     )
 
@@ -150,7 +199,8 @@ def bench_scale(scale: float, work: Path) -> list[Measure]:
                 count_rows(single),
             )
         )
-        out += bench_dfe_rules(scale, single, year, council / f"{int(year.name[:4]) - 1}-03-31")
+        for m in bench_dfe_rules(scale, single, year, council / f"{int(year.name[:4]) - 1}-03-31"):
+            out.append(m)
     return out
 
 
@@ -310,7 +360,7 @@ def bench_hostile(work: Path) -> list[Measure]:
     return out
 
 
-def write(measures: list[Measure], path: Path) -> None:
+def write(measures: list[Measure], path: Path, kept: list[str] = (), notes: list[str] = ()) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -318,15 +368,19 @@ def write(measures: list[Measure], path: Path) -> None:
         "process, timed by wall clock, with its peak resident memory.",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}. Run on {dt.date.today().isoformat()}.",
+        f"{platform.system()} {platform.machine()}.",
+        "",
+        *notes,
         "",
         "| scale | stage | wall time (s) | peak memory (MB) | volume |",
         "|---|---|---:|---:|---|",
     ]
-    for m in measures:
-        lines.append(
-            f"| {m.scale:g} | {m.stage} | {m.seconds:.1f} | {m.peak_mb:.0f} | {m.detail} |"
-        )
+    rows = [
+        f"| {m.scale:g} | {m.stage} | {m.seconds:.1f} | {m.peak_mb:.0f} | {m.detail} |"
+        for m in measures
+    ]
+    for line in sorted([*kept, *rows], key=lambda line: float(line.split("|")[1])):
+        lines.append(line)
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -339,16 +393,20 @@ def main() -> None:
         "--hostile", action="store_true", help="also time the refusal of each hostile kind"
     )
     args = parser.parse_args()
-    measures: list[Measure] = []
+    measures = Results(args.out, args.scales)
     if args.hostile:
-        measures += bench_hostile(args.work)
-        for m in measures:
+        for m in bench_hostile(args.work):
+            measures.append(m)
             print(f"{m.stage:<60} {m.seconds:7.1f}s {m.peak_mb:7.0f} MB  {m.detail}")
     for scale in args.scales:
-        measures += bench_scale(scale, args.work)
+        try:
+            bench_scale(scale, args.work, measures)
+        except SystemExit as stopped:
+            measures.notes.append(f"Scale {scale:g} stopped: {stopped}.")
+            write(measures, args.out, measures.kept, measures.notes)
+            raise
         for m in measures:
             print(f"scale {m.scale:g}  {m.stage:<60} {m.seconds:7.1f}s {m.peak_mb:7.0f} MB")
-    write(measures, args.out)
     print(f"wrote {args.out}")
     print(f"parent peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
