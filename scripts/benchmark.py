@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -101,10 +102,11 @@ class Results(list):
                 cells = [c.strip() for c in line.split("|")]
                 if len(cells) > 2 and _is_scale(cells[1]) and float(cells[1]) not in scales:
                     self.kept.append(line)
-                if line.startswith("Scale ") and float(line.split()[1]) not in scales:
+                said = re.match(r"- Scale ([0-9.]+)", line)
+                if said and float(said.group(1)) not in scales:
                     self.notes.append(line)
         self.notes += [
-            f"Scale {s:g}: run on {dt.date.today().isoformat()} at {_commit()}." for s in scales
+            f"- Scale {s:g}: run on {dt.date.today().isoformat()} at {_commit()}." for s in scales
         ]
 
     def append(self, m: Measure) -> None:  # type: ignore[override]
@@ -402,7 +404,7 @@ def main() -> None:
         try:
             bench_scale(scale, args.work, measures)
         except SystemExit as stopped:
-            measures.notes.append(f"Scale {scale:g} stopped: {stopped}.")
+            measures.notes.append(f"- Scale {scale:g} stopped: {stopped}.")
             write(measures, args.out, measures.kept, measures.notes)
             raise
         for m in measures:
