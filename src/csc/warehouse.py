@@ -23,6 +23,13 @@ RAW_SCHEMA = "raw"
 MEMORY_LIMIT = "1GB"
 
 
+def stage_memory_limit() -> str:
+    """What DuckDB may hold in memory while building and publishing before it spills to
+    disk: CSC_MEMORY_LIMIT (profiles.yml reads the same variable for dbt), 2 GB unless set.
+    Left to itself DuckDB takes 80% of the machine's memory for cached pages."""
+    return os.environ.get("CSC_MEMORY_LIMIT", "2GB")
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
