@@ -961,12 +961,21 @@ def _validate_nested(
             files = [d for d in nested if d.kind == family.name and d.table_rows.get(table)]
             for chunk in _chunks(files, lambda d, t=table: d.table_rows[t]):
                 work.append((family, table, chunk))
+    prepared = None
     for done, (family, table, files) in enumerate(work, 1):
+        # The preparation runs once per table, not once per chunk: run over the whole batch
+        # for every chunk it grew with the square of the volume.
+        if prepared != (family.name, table):
+            con.execute(
+                "create or replace temp table prepared_chunk_source as "
+                f"{family.prepare_sql(table, f'batch_{family.name}')}"  # nosec B608 # our own table and column names
+            )
+            prepared = (family.name, table)
         con.execute("create or replace temp table chunk_files (_file varchar)")
         _append(con, "chunk_files", [(d.rel,) for d in files])
         frame = con.sql(
-            f"select * from ({family.prepare_sql(table, f'batch_{family.name}')}) "
-            "where _file in (select _file from chunk_files) order by _file, _row"  # nosec B608 # our own table and column names; values are bound
+            "select * from prepared_chunk_source "
+            "where _file in (select _file from chunk_files) order by _file, _row"
         ).df()
         years = [int(y) for y in frame["_year_ending"].dropna().unique()] or [2000]
         for failure in validator.check(
@@ -978,6 +987,7 @@ def _validate_nested(
             by_rel[failure.file].failures.append(failure)
         del frame
         progress("validate", done, len(work))
+    con.execute("drop table if exists prepared_chunk_source")
 
 
 def _write(
