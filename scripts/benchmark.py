@@ -111,6 +111,9 @@ class Results(list):
 
     def append(self, m: Measure) -> None:  # type: ignore[override]
         super().append(m)
+        self.save()
+
+    def save(self) -> None:
         write(self, self.path, self.kept, self.notes)
 
 
@@ -133,7 +136,7 @@ def _commit() -> str:
         return "an unknown commit"
 
 
-def bench_scale(scale: float, work: Path, out: list[Measure]) -> list[Measure]:
+def bench_scale(scale: float, work: Path, out: list[Measure]) -> None:
     home = work / f"scale-{scale:g}"
     shutil.rmtree(home, ignore_errors=True)
     csc = [*CSC, "--home", str(home)]
@@ -203,7 +206,6 @@ def bench_scale(scale: float, work: Path, out: list[Measure]) -> list[Measure]:
         )
         for m in bench_dfe_rules(scale, single, year, council / f"{int(year.name[:4]) - 1}-03-31"):
             out.append(m)
-    return out
 
 
 def bench_dfe_rules(scale: float, single: Path, year: Path, previous: Path) -> list[Measure]:
@@ -381,8 +383,7 @@ def write(measures: list[Measure], path: Path, kept: list[str] = (), notes: list
         f"| {m.scale:g} | {m.stage} | {m.seconds:.1f} | {m.peak_mb:.0f} | {m.detail} |"
         for m in measures
     ]
-    for line in sorted([*kept, *rows], key=lambda line: float(line.split("|")[1])):
-        lines.append(line)
+    lines += sorted([*kept, *rows], key=lambda line: float(line.split("|")[1]))
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -405,7 +406,7 @@ def main() -> None:
             bench_scale(scale, args.work, measures)
         except SystemExit as stopped:
             measures.notes.append(f"- Scale {scale:g} stopped: {stopped}.")
-            write(measures, args.out, measures.kept, measures.notes)
+            measures.save()
             raise
         for m in measures:
             print(f"scale {m.scale:g}  {m.stage:<60} {m.seconds:7.1f}s {m.peak_mb:7.0f} MB")

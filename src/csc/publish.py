@@ -41,7 +41,7 @@ import duckdb
 from csc import gate, reference
 from csc.build import BuildOutcome, docs_page, last_good_build
 from csc.crash import crash_point
-from csc.warehouse import Home, stage_memory_limit
+from csc.warehouse import Home, spill_beyond, stage_memory_limit
 
 STORAGE_VERSION = "v1.4.0"
 PRIVATE_SCHEMAS = ("raw",)
@@ -336,8 +336,7 @@ def publish(home: Home) -> Published:
     changed = changed_since_published(home, build)
     con = duckdb.connect()
     try:
-        con.execute("set memory_limit = ?", [stage_memory_limit()])
-        con.execute("set temp_directory = ?", [str(home.build / "duckdb_spill")])
+        spill_beyond(con, home, stage_memory_limit())
         con.execute("attach ? as private (read_only)", [str(home.warehouse)])
         published = Published(hub=publish_hub(con, home, changed))
         published.councils = publish_councils(con, home, changed)

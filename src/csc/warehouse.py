@@ -345,11 +345,16 @@ def hold(home: Home) -> Iterator[None]:
         os.close(handle)
 
 
+def spill_beyond(con: duckdb.DuckDBPyConnection, home: Home, limit: str) -> None:
+    """Hold at most `limit` in memory on this connection and spill the rest under build/."""
+    con.execute("set memory_limit = ?", [limit])
+    con.execute("set temp_directory = ?", [str(home.build / "duckdb_spill")])
+
+
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.build.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(home.warehouse))
     # Large loads spill to disk rather than holding every batch in memory.
-    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"set temp_directory = '{home.build / 'duckdb_spill'}'")
+    spill_beyond(con, home, MEMORY_LIMIT)
     ensure_schema(con)
     return con
