@@ -10,6 +10,7 @@ differs is left out of that comparison and listed in docs/drop-contract.md.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -103,7 +104,7 @@ def dfe_found(home: Path) -> dict:
     """What the DfE's tools find, by (return, year ending): the rules they ran, and the
     rows each rule named, as (file under drops/, row)."""
     drops = home / "drops"
-    found: dict[tuple[str, int], dict] = {}
+    runs: dict[tuple[str, str, int], tuple] = {}
     for council in COUNCILS:
         folders = {f.name: f for f in sorted((drops / council).iterdir())}
         for reference_date, folder in folders.items():
@@ -112,22 +113,31 @@ def dfe_found(home: Path) -> dict:
                 continue
             previous = f"{ending - 1}-03-31"
             extra = ["--previous", folders[previous]] if previous in folders else []
-            runs = {
-                dfe.SSDA903: oracle(
-                    "903", "--year", year, "--la", council, "--this", folder, *extra
-                ),
-                dfe.CIN: oracle("cin", "--year", year, "--la", council, folder / "cin_census.xml"),
-            }
-            for return_name, answer in runs.items():
-                rows: dict[str, set[Place]] = defaultdict(set)
-                for failure in answer["failures"]:
-                    place = "/".join(Path(failure["file"]).parts[-3:])
-                    rows[failure["rule"]].add((place, failure["row"]))
-                crashed = {c["rule"] for c in answer["crashes"]}
-                skipped = set(answer.get("rules_skipped", ()))
-                ran = rule_codes(return_name, year) - crashed - skipped
-                key = (return_name, council, ending)
-                found[key] = {"ran": ran, "rows": rows}
+            runs[(dfe.SSDA903, council, ending)] = (
+                year,
+                ("903", "--year", year, "--la", council, "--this", folder, *extra),
+            )
+            runs[(dfe.CIN, council, ending)] = (
+                year,
+                ("cin", "--year", year, "--la", council, folder / "cin_census.xml"),
+            )
+    # Each run of the DfE's tool is a process of its own: as many at once as there are
+    # cores, the rule lists too, before the answers (then all kept) are read in order.
+    wanted = {args for _, args in runs.values()}
+    wanted |= {("rules", key[0], "--year", year) for key, (year, _) in runs.items()}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(lambda args: oracle(*args), wanted))
+    found: dict[tuple[str, str, int], dict] = {}
+    for key, (year, args) in runs.items():
+        answer = oracle(*args)
+        rows: dict[str, set[Place]] = defaultdict(set)
+        for failure in answer["failures"]:
+            place = "/".join(Path(failure["file"]).parts[-3:])
+            rows[failure["rule"]].add((place, failure["row"]))
+        crashed = {c["rule"] for c in answer["crashes"]}
+        skipped = set(answer.get("rules_skipped", ()))
+        ran = rule_codes(key[0], year) - crashed - skipped
+        found[key] = {"ran": ran, "rows": rows}
     return found
 
 
