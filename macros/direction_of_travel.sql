@@ -12,8 +12,8 @@
 {% macro direction_of_travel(value, previous_value) -%}
     case
         when {{ value }} is null or {{ previous_value }} is null then null
-        when round({{ value }}, 1) > round({{ previous_value }}, 1) then 'up'
-        when round({{ value }}, 1) < round({{ previous_value }}, 1) then 'down'
+        when {{ round_places(value, 1) }} > {{ round_places(previous_value, 1) }} then 'up'
+        when {{ round_places(value, 1) }} < {{ round_places(previous_value, 1) }} then 'down'
         else 'same'
     end
 {%- endmacro %}
@@ -23,7 +23,7 @@
 {% macro travel_assessment(value, previous_value, polarity) -%}
     case
         when {{ value }} is null or {{ previous_value }} is null then null
-        when round({{ value }}, 1) = round({{ previous_value }}, 1) then 'same'
+        when {{ round_places(value, 1) }} = {{ round_places(previous_value, 1) }} then 'same'
         when {{ polarity }} = 'higher_is_better'
             then case when {{ value }} > {{ previous_value }} then 'better' else 'worse' end
         when {{ polarity }} = 'lower_is_better'

@@ -5,7 +5,7 @@
 {%- endmacro %}
 
 {% macro default__uk_date(column) -%}
-    to_date({{ column }}, 'DD/MM/YYYY')
+    to_date(nullif(trim({{ column }}), ''), 'DD/MM/YYYY')
 {%- endmacro %}
 
 {% macro duckdb__uk_date(column) -%}
