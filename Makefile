@@ -14,7 +14,7 @@ export GX_ANALYTICS_ENABLED := False
 # The test region lives apart from the demo region so `make test` never touches `make run`'s data.
 TEST_HOME := build/test-region
 
-.PHONY: run test setup browser lint pytest dbt-test bench lock lock-dfe dfe clean
+.PHONY: run test setup browser postgres lint pytest dbt-test bench lock lock-dfe dfe clean
 
 run: setup
 	@if [ -z "$$(find drops -type f 2>/dev/null | head -n 1)" ]; then \
@@ -22,7 +22,21 @@ run: setup
 	fi
 	$(BIN)/csc run
 
-test: setup browser lint pytest dbt-test
+test: setup browser postgres lint pytest dbt-test
+
+# The tests build on a throwaway PostgreSQL server (Debian's package, run from its own
+# folder; csc.pgserver): the same project on the hub's shared engine.
+PG_BIN := /usr/lib/postgresql/15/bin
+postgres:
+	@if [ -x $(PG_BIN)/initdb ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15; \
+	else \
+		echo "The tests need PostgreSQL 15's programs in $(PG_BIN). Install them, e.g. on Debian:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends postgresql-15" >&2; \
+		exit 1; \
+	fi
 
 # The report's tests render its pages in headless Chromium (Debian's package).
 browser:
@@ -63,12 +77,12 @@ lint: setup
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
 # The oracle's test runs the DfE's validators.
-pytest: setup browser dfe
+pytest: setup browser postgres dfe
 	$(BIN)/pytest
 
 # dbt build (every model, seed and data test) on a small synthetic region of its own, then
 # the checks of what it published (tests/integration).
-dbt-test: setup browser
+dbt-test: setup browser postgres
 	rm -rf $(TEST_HOME)
 	$(BIN)/csc --home $(TEST_HOME) generate --out $(TEST_HOME)/drops --scale 0.2 --errors
 	$(BIN)/csc --home $(TEST_HOME) run

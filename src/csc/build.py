@@ -268,6 +268,41 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     return outcome
 
 
+def engine_target(engine: str) -> str:
+    """The folder under build/ of dbt's files for a build on another engine."""
+    return f"{BUILD_TARGET}_{engine}"
+
+
+def engine_build(home: Home, engine: str, say=None) -> None:  # noqa: ANN001
+    """On another engine than DuckDB: bring its raw tables up to DuckDB's, then `dbt build`
+    of every model, seed, data test and unit test there. The private DuckDB file, the
+    record of the last DuckDB build and what is published stay as they are."""
+    synced = sync_raw(home, engine)
+    if say:
+        say(f"{engine}: {synced.describe()}")
+        say(f"dbt build of every model and test on {engine}")
+    if _run_dbt(home, "build", "--full-refresh", target=engine_target(engine)) != 0:
+        raise click.ClickException(f"dbt build on {engine} failed; see {home.build / 'dbt_logs'}")
+
+
+def sync_raw(home: Home, engine: str):  # noqa: ANN201 - a csc.engines.Synced
+    """Make `engine`'s raw tables equal the private DuckDB file's."""
+    import psycopg2
+
+    from csc import engines
+
+    if engine != "postgres":
+        raise click.ClickException(f"raw tables cannot be copied to {engine} yet")
+    try:
+        pg = engines.postgres_connection()
+    except psycopg2.OperationalError as exc:
+        raise click.ClickException(f"cannot reach the PostgreSQL server: {exc}") from exc
+    try:
+        return engines.sync_postgres(home.warehouse, pg, home.work)
+    finally:
+        pg.close()
+
+
 def _describe(what: BuildPlan) -> str:
     if what.full:
         return f"dbt build of every model and test ({what.reason})"

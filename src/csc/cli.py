@@ -30,10 +30,44 @@ if not console.is_terminal:
     show_default=True,
     help="Folder holding drops/, keys/, build/ and published/.",
 )
+@click.option(
+    "--target",
+    type=click.Choice(["duckdb", "postgres"]),
+    default=None,
+    help="The engine dbt builds on [default: CSC_TARGET, else duckdb]. Drops are always "
+    "checked and landed in the private DuckDB file first (docs/engines.md).",
+)
 @click.pass_context
-def main(ctx: click.Context, home: Path) -> None:
+def main(ctx: click.Context, home: Path, target: str | None) -> None:
     """Regional children's social care warehouse."""
+    import os
+
+    from csc import engines
+
+    if target:
+        # dbt reads it too: profiles.yml chooses its target from CSC_TARGET.
+        os.environ[engines.VARIABLE] = target
+    try:
+        engines.chosen()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     ctx.obj = Home(home.resolve())
+
+
+def _engine() -> str:
+    from csc import engines
+
+    return engines.chosen()
+
+
+def _duckdb_only(what: str) -> None:
+    """Publishing and the pack read the DuckDB build for now."""
+    engine = _engine()
+    if engine != "duckdb":
+        raise click.ClickException(
+            f"{what} from {engine} is not possible yet: publish from the DuckDB build "
+            f"(without --target); `csc --target {engine} build` builds on {engine}"
+        )
 
 
 @main.command()
@@ -210,7 +244,12 @@ def load(home: Home) -> None:
         bar, update = _progress()
         with bar:
             report = loader.load(home, progress=update)
-    _print_load(report)
+        _print_load(report)
+        engine = _engine()
+        if engine != "duckdb":
+            from csc import build as builder
+
+            console.print(f"{engine}: {builder.sync_raw(home, engine).describe()}")
 
 
 @contextlib.contextmanager
@@ -237,8 +276,55 @@ def build(home: Home, full: bool) -> None:
     the last passing build (everything when the project changed, or with --full)."""
     from csc import build as builder
 
+    engine = _engine()
     with _holding(home):
-        builder.dbt_build(home, full=full, say=console.print)
+        if engine != "duckdb":
+            builder.engine_build(home, engine, say=console.print)
+        else:
+            builder.dbt_build(home, full=full, say=console.print)
+
+
+@main.command(name="parity")
+@click.pass_obj
+def parity_command(home: Home) -> None:
+    """Build on the chosen engine (--target) and compare every public table (marts,
+    regional, reference) with the DuckDB build: row counts and a digest of the rows,
+    numbers to 10 significant digits. Any difference fails."""
+    from csc import build as builder
+    from csc import engines, parity
+
+    engine = _engine()
+    if engine == "duckdb":
+        raise click.UsageError("name the engine to compare with DuckDB: csc --target NAME parity")
+    with _holding(home):
+        if builder.last_good_build(home) is None:
+            builder.dbt_build(home, say=console.print)
+        builder.engine_build(home, engine, say=console.print)
+        pg = engines.postgres_connection()
+        try:
+            theirs = parity.mirror_postgres(pg, parity.PUBLIC_MARTS, home.work)
+        finally:
+            pg.close()
+        mine = duckdb_read_only(home)
+        try:
+            compared = parity.digests(mine, parity.PUBLIC_MARTS)
+            found = parity.differences(mine, theirs, parity.PUBLIC_MARTS)
+        finally:
+            mine.close()
+            theirs.close()
+    for line in found:
+        console.print(f"[red]differs[/red] {line}")
+    if found or not compared:
+        raise click.ClickException(
+            f"{engine} and DuckDB differ in {len(found)} of {len(compared)} public table(s)"
+        )
+    console.print(f"{engine} and DuckDB hold the same {len(compared)} public tables")
+
+
+def duckdb_read_only(home: Home):  # noqa: ANN201 - a DuckDB connection
+    import duckdb
+
+    return duckdb.connect(str(home.warehouse), read_only=True)
 
 
 def _publish(home: Home):  # noqa: ANN202 - a csc.publish.Published
@@ -257,6 +343,7 @@ def _publish(home: Home):  # noqa: ANN202 - a csc.publish.Published
 def publish(home: Home) -> None:
     """Publish read-only copies for each audience: the hub, the region and beyond, each
     council."""
+    _duckdb_only("publishing")
     with _holding(home):
         published = _publish(home)
     if published.regional_held:
@@ -285,6 +372,7 @@ def _print_published(home: Home, published) -> None:
 @click.pass_obj
 def report(home: Home) -> None:
     """Write the benchmark pack for council leads: static pages under published/report/."""
+    _duckdb_only("the benchmark pack")
     started = time.perf_counter()
     with _holding(home):
         index = _write_report(home)
@@ -318,6 +406,7 @@ def run(home: Home) -> None:
     from csc import build as builder
     from csc import load as loader
 
+    _duckdb_only("a whole run (load, build, publish, pack)")
     started = time.perf_counter()
     stages: dict[str, float] = {}
 

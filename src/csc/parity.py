@@ -23,6 +23,8 @@ TOLERANCE = 1e-9
 ROW_BY_ROW_LIMIT = 1_000_000
 FRACTIONAL_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
 PUBLIC_SCHEMAS = ("staging", "intermediate", "marts", "regional", "reference")
+# What analysts are meant to read: compared between engines.
+PUBLIC_MARTS = ("marts", "regional", "reference")
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,69 @@ def differences(
         ):
             lines.append(f"{name}: same {mine[name].rows} rows, different values")
     return lines
+
+
+# PostgreSQL's types of the warehouse's tables, as DuckDB reads them back. PostgreSQL's
+# numerics (its averages, its rounding) are compared as numbers, like DuckDB's doubles.
+POSTGRES_TO_DUCKDB = {
+    "text": "VARCHAR",
+    "character varying": "VARCHAR",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "smallint": "SMALLINT",
+    "numeric": "DOUBLE",
+    "double precision": "DOUBLE",
+    "real": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP",
+    "timestamp with time zone": "TIMESTAMPTZ",
+}
+
+
+def mirror_postgres(pg, schemas: tuple[str, ...], scratch) -> duckdb.DuckDBPyConnection:  # noqa: ANN001
+    """The tables and views of `schemas` on a PostgreSQL server, copied into an in-memory
+    DuckDB database under the same names, to be compared with `differences`. Rows pass
+    through CSV files in `scratch` (a private folder), removed as they are read."""
+    import tempfile
+    from pathlib import Path
+
+    out = duckdb.connect()
+    folder = Path(tempfile.mkdtemp(prefix="parity-", dir=scratch))
+    try:
+        with pg.cursor() as cur:
+            cur.execute(
+                "select table_schema, table_name, column_name, data_type "
+                "from information_schema.columns where table_schema = any(%s) "
+                "order by table_schema, table_name, ordinal_position",
+                [list(schemas)],
+            )
+            tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for schema, table, column, kind in cur.fetchall():
+                tables.setdefault((schema, table), []).append((column, kind))
+            for schema in sorted({schema for schema, _ in tables}):
+                out.execute(f'create schema "{schema}"')
+            for (schema, table), columns in sorted(tables.items()):
+                path = folder / "table.csv"
+                with open(path, "w", encoding="utf-8") as rows:
+                    cur.copy_expert(
+                        f'copy (select * from "{schema}"."{table}") to stdout '  # nosec B608 # names from the catalogue
+                        "with (format csv, header false, force_quote *)",
+                        rows,
+                    )
+                types = {
+                    column: POSTGRES_TO_DUCKDB.get(kind, "VARCHAR") for column, kind in columns
+                }
+                literal = str(path).replace("'", "''")
+                out.execute(
+                    f'create table "{schema}"."{table}" as select * from read_csv('  # nosec B608 # names from the catalogue
+                    f"'{literal}', header = false, columns = ?, allow_quoted_nulls = false, "
+                    "auto_detect = false)",
+                    [types],
+                )
+                path.unlink()
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    return out

@@ -31,9 +31,12 @@ spend_in_year as (
     select
         la_code,
         collection_year,
-        sum(spend) as spend,
+        -- Summed in pence, exactly: a sum of doubles depends on the order the engine adds
+        -- them in, and could fall either side of a whole pound.
+        sum(cast(spend as decimal(18, 2))) as spend,
         {% for group in cost_groups %}
-            sum(case when placement_group = '{{ group }}' then spend end) as {{ group }}_spend,
+            sum(case when placement_group = '{{ group }}' then cast(spend as decimal(18, 2)) end)
+                as {{ group }}_spend,
             sum(case when placement_group = '{{ group }}' then placement_days end) as {{ group }}_days,
         {% endfor %}
         sum(case when placement_group in ('in_house_fostering', 'agency_fostering') then placement_days end)
@@ -57,9 +60,11 @@ measures as (
         cost_returns.la_code,
         cost_returns.collection_year,
         cost_returns.reference_date,
-        coalesce(round(spend_in_year.spend), 0) as spend,
+        coalesce(cast({{ round_places('spend_in_year.spend', 0) }} as {{ type_double() }}), 0) as spend,
         {% for group in cost_groups %}
-            coalesce(round(spend_in_year.{{ group }}_spend), 0) as {{ group }}_spend,
+            coalesce(
+                cast({{ round_places('spend_in_year.' ~ group ~ '_spend', 0) }} as {{ type_double() }}), 0
+            ) as {{ group }}_spend,
             coalesce(spend_in_year.{{ group }}_days, 0) as {{ group }}_days,
             coalesce(round(spend_in_year.{{ group }}_days / 7.0), 0) as {{ group }}_weeks,
         {% endfor %}

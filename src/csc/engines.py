@@ -1,0 +1,224 @@
+"""The engines a home's dbt project can be built on, and how the raw tables reach them.
+
+Files are always landed and checked in the private DuckDB file (`csc load`): it is the
+record of what every council sent. DuckDB is also the default engine. On another engine
+(`csc --target postgres`, or CSC_TARGET) the raw tables are first made equal to DuckDB's,
+then dbt builds there; docs/engines.md says how each is configured.
+
+PostgreSQL is brought up to date in one transaction, so a failure part way leaves it as
+it was: the raw rows of files it has not seen are copied in (`COPY`), the rows of files
+DuckDB no longer holds are deleted, and the load bookkeeping tables (small) are replaced
+whole. A raw table whose columns differ from DuckDB's is made again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from csc import warehouse
+
+DEFAULT = "duckdb"
+TARGETS = ("duckdb", "postgres")
+VARIABLE = "CSC_TARGET"
+# A raw table of a return's rows: each row knows the load and the file it came from.
+FILE_KEY = ("_load_id", "_source_file")
+
+# DuckDB's types of the raw tables, as PostgreSQL names them.
+POSTGRES_TYPES = {
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "DOUBLE": "double precision",
+    "BOOLEAN": "boolean",
+}
+
+
+def chosen() -> str:
+    """The engine named by CSC_TARGET (set by `csc --target`), DuckDB unless set."""
+    name = os.environ.get(VARIABLE, DEFAULT) or DEFAULT
+    if name not in TARGETS:
+        raise ValueError(f"{VARIABLE}={name!r} is not an engine here; choose one of {TARGETS}")
+    return name
+
+
+def postgres_connection():  # noqa: ANN201 - a psycopg2 connection
+    """A connection to the PostgreSQL server the `postgres` target of profiles.yml names."""
+    import psycopg2
+
+    return psycopg2.connect(
+        host=os.environ.get("CSC_PG_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CSC_PG_PORT", "5432")),
+        user=os.environ.get("CSC_PG_USER", "csc"),
+        password=os.environ.get("CSC_PG_PASSWORD", ""),
+        dbname=os.environ.get("CSC_PG_DATABASE", "csc"),
+        application_name="csc raw copy",
+    )
+
+
+@dataclass
+class Synced:
+    """What bringing an engine's raw tables up to date did."""
+
+    files_added: int = 0
+    files_removed: int = 0
+    rows_added: int = 0
+    tables_replaced: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"raw tables brought up to date: {self.files_added} file(s) added "
+            f"({self.rows_added:,} rows), {self.files_removed} removed, "
+            f"{len(self.tables_replaced)} bookkeeping table(s) replaced"
+        )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(duck: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return duck.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = ? and table_name = ? order by column_index",
+        [warehouse.RAW_SCHEMA, table],
+    ).fetchall()
+
+
+def _postgres_type(table: str, column: str, duck_type: str) -> str:
+    try:
+        return POSTGRES_TYPES[duck_type]
+    except KeyError:
+        raise ValueError(
+            f"raw.{table}.{column} is {duck_type} in DuckDB, a type not mapped to PostgreSQL"
+        ) from None
+
+
+def sync_postgres(duck_path: Path, pg, scratch: Path) -> Synced:  # noqa: ANN001
+    """Make PostgreSQL's raw schema equal DuckDB's, in one transaction of `pg`. Rows pass
+    through CSV files under `scratch` (private, like the warehouse), removed at the end."""
+    raw = warehouse.RAW_SCHEMA
+    done = Synced()
+    scratch.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="raw-copy-", dir=scratch))
+    duck = duckdb.connect(str(duck_path), read_only=True)
+    try:
+        tables = [
+            name
+            for (name,) in duck.execute(
+                "select table_name from duckdb_tables() where schema_name = ? order by 1", [raw]
+            ).fetchall()
+        ]
+        with pg, pg.cursor() as cur:
+            cur.execute(f"create schema if not exists {raw}")
+            cur.execute(
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where table_schema = %s order by table_name, ordinal_position",
+                [raw],
+            )
+            theirs: dict[str, list[tuple[str, str]]] = {}
+            for table, column, kind in cur.fetchall():
+                theirs.setdefault(table, []).append((column, kind))
+            for table in tables:
+                _sync_table(duck, cur, table, theirs.get(table), folder, done)
+            for table in sorted(set(theirs) - set(tables)):
+                cur.execute(f"drop table {raw}.{_quote(table)}")
+    finally:
+        duck.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return done
+
+
+def _sync_table(
+    duck: duckdb.DuckDBPyConnection,
+    cur,  # noqa: ANN001 - a psycopg2 cursor
+    table: str,
+    theirs: list[tuple[str, str]] | None,
+    folder: Path,
+    done: Synced,
+) -> None:
+    raw = f"{warehouse.RAW_SCHEMA}.{_quote(table)}"
+    columns = _columns(duck, table)
+    wanted = [(c, _postgres_type(table, c, t)) for c, t in columns]
+    names = [c for c, _ in columns]
+    fresh = [(c, _information_type(t)) for c, t in wanted] != theirs
+    if fresh:
+        cur.execute(f"drop table if exists {raw}")
+        cur.execute(
+            f"create table {raw} (" + ", ".join(f"{_quote(c)} {t}" for c, t in wanted) + ")"
+        )
+    if not all(k in names for k in FILE_KEY):
+        if not fresh:
+            cur.execute(f"truncate {raw}")
+        done.tables_replaced.append(table)
+        whole = f"select * from {raw}"  # nosec B608 # a name from DuckDB's catalogue, quoted
+        _copy(duck, cur, table, names, whole, folder)
+        return
+    key = ", ".join(_quote(k) for k in FILE_KEY)
+    files = f"select distinct {key} from {raw}"  # nosec B608 # names from the catalogue, quoted
+    mine = set(duck.execute(files).fetchall())
+    cur.execute(files)
+    present = set(cur.fetchall())
+    gone, new = sorted(present - mine), sorted(mine - present)
+    if gone:
+        cur.execute(
+            f"delete from {raw} where ({key}) in "  # nosec B608 # quoted names; values are bound
+            "(select * from unnest(%s::text[], %s::text[]))",
+            [[g[0] for g in gone], [g[1] for g in gone]],
+        )
+        done.files_removed += len(gone)
+    if new:
+        files = pa.table({FILE_KEY[0]: [n[0] for n in new], FILE_KEY[1]: [n[1] for n in new]})
+        duck.register("csc_new_files", files)
+        try:
+            query = f"select t.* from {raw} as t semi join csc_new_files using ({key})"  # nosec B608 # quoted names
+            done.rows_added += _copy(duck, cur, table, names, query, folder)
+        finally:
+            duck.unregister("csc_new_files")
+        done.files_added += len(new)
+
+
+def _information_type(postgres_type: str) -> str:
+    """A type as PostgreSQL's information_schema spells it."""
+    return {
+        "text": "text",
+        "bigint": "bigint",
+        "integer": "integer",
+        "date": "date",
+        "timestamp": "timestamp without time zone",
+        "timestamptz": "timestamp with time zone",
+        "double precision": "double precision",
+        "boolean": "boolean",
+    }[postgres_type]
+
+
+def _copy(
+    duck: duckdb.DuckDBPyConnection, cur, table: str, names: list[str], query: str, folder: Path
+) -> int:  # noqa: ANN001
+    """COPY the rows of `query` into PostgreSQL's raw `table`; returns how many."""
+    path = folder / f"{table}.csv"
+    literal = str(path).replace("'", "''")
+    # Every value quoted, a missing one not: PostgreSQL reads "" as an empty text and an
+    # unquoted nothing as null, as DuckDB holds them.
+    duck.execute(
+        f"copy ({query}) to '{literal}' (format csv, header false, force_quote *, null '')"  # nosec B608
+    )
+    columns = ", ".join(_quote(n) for n in names)
+    with open(path, encoding="utf-8") as rows:
+        cur.copy_expert(
+            f"copy {warehouse.RAW_SCHEMA}.{_quote(table)} ({columns}) from stdin "
+            "with (format csv, header false)",
+            rows,
+        )
+    count = cur.rowcount
+    path.unlink()
+    return count
