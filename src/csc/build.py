@@ -283,6 +283,18 @@ def engine_build(home: Home, engine: str, say=None) -> None:  # noqa: ANN001
         say(f"dbt build of every model and test on {engine}")
     if _run_dbt(home, "build", "--full-refresh", target=engine_target(engine)) != 0:
         raise click.ClickException(f"dbt build on {engine} failed; see {home.build / 'dbt_logs'}")
+    from csc import engines, reference
+
+    pg = engines.postgres_connection()
+    try:
+        secured = engines.apply_roles(pg, list(reference.councils()))
+    finally:
+        pg.close()
+    if say:
+        say(
+            f"{engine}: roles granted (docs/engines.md, who reads what): {len(secured)} marts "
+            "tables read by council under row-level security"
+        )
 
 
 def sync_raw(home: Home, engine: str):  # noqa: ANN201 - a csc.engines.Synced

@@ -222,3 +222,81 @@ def _copy(
     count = cur.rowcount
     path.unlink()
     return count
+
+
+# Who reads what on the shared server. Roles are groups (no login): the hub's database
+# administrator makes each analyst a login role and grants one of these to it.
+HUB_ROLE = "csc_hub"  # the hub's analysts: every schema but raw, every council's rows
+REGIONAL_ROLE = "csc_regional"  # beyond the hub: the disclosure-controlled tables only
+HUB_SCHEMAS = ("staging", "intermediate", "marts", "regional", "reference")
+COUNCIL_SCHEMAS = ("marts", "regional", "reference")  # marts: the council's own rows only
+
+
+# The ONS codes of the councils whose roles the connected user holds.
+COUNCILS_OF_CURRENT_USER = (
+    "select upper(substr(rolname, 13)) from pg_roles "
+    "where rolname like 'csc\\_council\\_%' and pg_has_role(current_user, oid, 'member')"
+)
+
+
+def council_role(ons_code: str) -> str:
+    """The role of a council's analysts: csc_council_e06000036."""
+    return f"csc_council_{ons_code.lower()}"
+
+
+def apply_roles(pg, councils: list[str]) -> list[str]:  # noqa: ANN001 - a psycopg2 connection
+    """Grant each role what it may read, after every build (dbt makes tables afresh, and a
+    new table grants nothing): the hub's role every schema but raw; the regional role the
+    regional schema; each council's role the regional and reference schemas and, in
+    `marts`, only its own rows (row-level security on each table's `la_code`). Returns
+    the tables under row-level security. One transaction: a failure grants nothing new."""
+    roles = [HUB_ROLE, REGIONAL_ROLE, *(council_role(c) for c in councils)]
+    with pg, pg.cursor() as cur:
+        cur.execute("select rolname from pg_roles where rolname = any(%s)", [roles])
+        present = {name for (name,) in cur.fetchall()}
+        for role in roles:
+            if role not in present:
+                cur.execute(f"create role {role} nologin")
+        cur.execute(
+            "select table_schema, table_name, bool_or(column_name = 'la_code') "
+            "from information_schema.columns where table_schema = any(%s) group by 1, 2",
+            [list(HUB_SCHEMAS)],
+        )
+        tables = {(schema, table): has for schema, table, has in cur.fetchall()}
+        cur.execute(f"revoke all on schema {warehouse.RAW_SCHEMA} from public")
+        for schema in HUB_SCHEMAS:
+            readers = [HUB_ROLE]
+            if schema == "regional":
+                readers.append(REGIONAL_ROLE)
+            if schema in COUNCIL_SCHEMAS:
+                readers += [council_role(c) for c in councils]
+            cur.execute(f"grant usage on schema {schema} to {', '.join(readers)}")
+        secured = []
+        for (schema, table), has_council in sorted(tables.items()):
+            name = f"{schema}.{_quote(table)}"
+            readers = [HUB_ROLE]
+            if schema == "regional":
+                readers.append(REGIONAL_ROLE)
+            if schema in ("regional", "reference"):
+                readers += [council_role(c) for c in councils]
+            if schema == "marts":
+                if not has_council:
+                    raise ValueError(f"{name} has no la_code: it cannot be read by council")
+                readers += [council_role(c) for c in councils]
+                # Row-level security: a council's analysts see their council's rows, the
+                # hub's every row; the table's owner (the build) is not held to it.
+                cur.execute(f"alter table {name} enable row level security")
+                cur.execute(f"drop policy if exists hub_reads_every_council on {name}")
+                cur.execute(
+                    f"create policy hub_reads_every_council on {name} for select "
+                    f"to {HUB_ROLE} using (true)"
+                )
+                cur.execute(f"drop policy if exists council_reads_its_own on {name}")
+                cur.execute(
+                    f"create policy council_reads_its_own on {name} for select to "
+                    + ", ".join(council_role(c) for c in councils)
+                    + " using (la_code = any(" + COUNCILS_OF_CURRENT_USER + "))"
+                )
+                secured.append(name)
+            cur.execute(f"grant select on {name} to {', '.join(readers)}")
+    return secured
