@@ -295,7 +295,9 @@ def apply_roles(pg, councils: list[str]) -> list[str]:  # noqa: ANN001 - a psyco
                 cur.execute(
                     f"create policy council_reads_its_own on {name} for select to "
                     + ", ".join(council_role(c) for c in councils)
-                    + " using (la_code = any(" + COUNCILS_OF_CURRENT_USER + "))"
+                    + " using (la_code = any("
+                    + COUNCILS_OF_CURRENT_USER
+                    + "))"
                 )
                 secured.append(name)
             cur.execute(f"grant select on {name} to {', '.join(readers)}")
