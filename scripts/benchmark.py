@@ -6,6 +6,7 @@ here is asserted: it measures, and the figures go into the docs.
     python scripts/benchmark.py                 # default size and --scale 10
     python scripts/benchmark.py --scales 1      # default size only
     python scripts/benchmark.py --hostile --scales   # only the refusal of hostile files
+    python scripts/benchmark.py --scales 0.2 1 --engines postgres   # PostgreSQL too
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,6 +210,69 @@ def bench_scale(scale: float, work: Path, out: list[Measure]) -> None:
             out.append(m)
 
 
+def bench_engines(scale: float, work: Path, engines: list[str], out: list[Measure]) -> None:
+    """The region benchmark_scale built, built again on each other engine: its raw tables
+    copied there and `dbt build` of every model and test, on a throwaway server."""
+    from csc import pgserver
+
+    home = work / f"scale-{scale:g}"
+    for engine in engines:
+        if engine != "postgres":
+            raise SystemExit(f"no benchmark for the engine {engine!r}")
+        with pgserver.throwaway() as server:
+            os.environ.update(server.environment())
+            csc = [*CSC, "--home", str(home), "--target", engine]
+            for stage, command in (
+                ("copy the raw tables to PostgreSQL", "load"),
+                ("dbt build of every model and test on PostgreSQL", "build"),
+            ):
+                with ServerMemory(server) as memory:
+                    seconds, peak = run([*csc, command])
+                out.append(
+                    Measure(
+                        scale, stage, seconds, peak, f"the server's peak {memory.peak_mb:.0f} MB"
+                    )
+                )
+
+
+class ServerMemory:
+    """The peak of the resident memory of a PostgreSQL server's processes, sampled twice a
+    second while a `with` block runs (its shared buffers are counted in each process that
+    touched them, so the figure overstates)."""
+
+    def __init__(self, server) -> None:  # noqa: ANN001 - a csc.pgserver.Server
+        pid_file = server.folder / "data" / "postmaster.pid"
+        self.postmaster = int(pid_file.read_text().split()[0])
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _rss_mb(self) -> float:
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, parent = int(stat.parent.name), int(fields[1])
+            if self.postmaster in (pid, parent):
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        return total / (1 << 20)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self._rss_mb())
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> ServerMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def bench_dfe_rules(scale: float, single: Path, year: Path, previous: Path) -> list[Measure]:
     """The warehouse's DfE rules on one council-year already loaded, beside the DfE's own
     validator on the same files (build/dfe-venv, `make dfe`), and the ratio of the two."""
@@ -395,6 +460,12 @@ def main() -> None:
     parser.add_argument(
         "--hostile", action="store_true", help="also time the refusal of each hostile kind"
     )
+    parser.add_argument(
+        "--engines",
+        nargs="*",
+        default=[],
+        help="also build each region on these engines (postgres: a throwaway server)",
+    )
     args = parser.parse_args()
     measures = Results(args.out, args.scales)
     if args.hostile:
@@ -404,6 +475,7 @@ def main() -> None:
     for scale in args.scales:
         try:
             bench_scale(scale, args.work, measures)
+            bench_engines(scale, args.work, args.engines, measures)
         except SystemExit as stopped:
             measures.notes.append(f"- Scale {scale:g} stopped: {stopped}.")
             measures.save()
