@@ -7,6 +7,7 @@ here is asserted: it measures, and the figures go into the docs.
     python scripts/benchmark.py --scales 1      # default size only
     python scripts/benchmark.py --hostile --scales   # only the refusal of hostile files
     python scripts/benchmark.py --scales 0.2 1 --engines postgres   # PostgreSQL too
+    python scripts/benchmark.py --scales 10 --reuse-drops   # the last run's drops again
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class Results(list):
     way (out of memory, out of disk) still leaves what it measured. Rows of scales this run
     does not measure are kept from the file, with the line saying when they were run."""
 
-    def __init__(self, path: Path, scales: list[float]) -> None:
+    def __init__(self, path: Path, scales: list[float], reused: bool = False) -> None:
         super().__init__()
         self.path = path
         self.kept: list[str] = []
@@ -104,11 +105,15 @@ class Results(list):
                 cells = [c.strip() for c in line.split("|")]
                 if len(cells) > 2 and _is_scale(cells[1]) and float(cells[1]) not in scales:
                     self.kept.append(line)
+                elif reused and any(_generate_row(line, s) for s in scales):
+                    self.kept.append(line)  # the drops loaded again are that run's
                 said = re.match(r"- Scale ([0-9.]+)", line)
                 if said and float(said.group(1)) not in scales:
                     self.notes.append(line)
+        again = " (loading the drops an earlier run generated)" if reused else ""
         self.notes += [
-            f"- Scale {s:g}: run on {dt.date.today().isoformat()} at {_commit()}." for s in scales
+            f"- Scale {s:g}: run on {dt.date.today().isoformat()} at {_commit()}{again}."
+            for s in scales
         ]
 
     def append(self, m: Measure) -> None:  # type: ignore[override]
@@ -117,6 +122,16 @@ class Results(list):
 
     def save(self) -> None:
         write(self, self.path, self.kept, self.notes)
+
+
+def _generate_row(line: str, scale: float) -> bool:
+    cells = [c.strip() for c in line.split("|")]
+    return (
+        len(cells) > 2
+        and _is_scale(cells[1])
+        and float(cells[1]) == scale
+        and cells[2].startswith("generate")
+    )
 
 
 def _is_scale(cell: str) -> bool:
@@ -138,17 +153,39 @@ def _commit() -> str:
         return "an unknown commit"
 
 
-def bench_scale(scale: float, work: Path, out: list[Measure]) -> None:
-    home = work / f"scale-{scale:g}"
-    shutil.rmtree(home, ignore_errors=True)
-    csc = [*CSC, "--home", str(home)]
-    first = len(out)
+# Drop folders the benchmark adds to a generated region (the in-year drop), one a line.
+ADDED = "benchmark-added.txt"
+GENERATED = "benchmark-generated.txt"
 
-    seconds, peak = run([*csc, "generate", "--scale", str(scale)])
-    out.append(Measure(scale, "generate (19 councils, 10 years + in-year)", seconds, peak))
+
+def bench_scale(scale: float, work: Path, out: list[Measure], reuse: bool = False) -> None:
+    home = work / f"scale-{scale:g}"
+    csc = [*CSC, "--home", str(home)]
+    if reuse and (home / GENERATED).exists():
+        # Generating ten times the region takes over an hour: its drops are kept, and
+        # everything made from them (and the in-year drop added below) goes.
+        for added in (home / ADDED).read_text().split() if (home / ADDED).exists() else []:
+            shutil.rmtree(home / "drops" / added, ignore_errors=True)
+        for path in home.iterdir():
+            if path.is_dir() and path.name not in ("drops", "keys"):
+                shutil.rmtree(path)
+            elif path.is_file() and path.name != GENERATED:
+                path.unlink()
+        print(f"scale {scale:g}: the drops generated before are loaded again")
+    else:
+        shutil.rmtree(home, ignore_errors=True)
+        if isinstance(out, Results):  # generated afresh: an earlier run's figure goes
+            out.kept = [line for line in out.kept if not _generate_row(line, scale)]
+        if reuse:
+            print(f"scale {scale:g}: no finished generation under {home} to load again")
+        seconds, peak = run([*csc, "generate", "--scale", str(scale)])
+        out.append(Measure(scale, "generate (19 councils, 10 years + in-year)", seconds, peak))
+        # Only a generation that finished may be loaded again (--reuse-drops).
+        (home / GENERATED).write_text(f"scale {scale:g}, {dt.datetime.now().isoformat()}\n")
     # The councils' own extracts before pseudonymisation are not the hub's to keep; at
     # scale 10 they are about 20 GB of disk.
     shutil.rmtree(home / "build" / "council_systems", ignore_errors=True)
+    first = len(out)
     seconds, peak = run([*csc, "load"])
     out.append(Measure(scale, "load and check every drop", seconds, peak, count_rows(home)))
     seconds, peak = run([*csc, "build"])
@@ -161,8 +198,8 @@ def bench_scale(scale: float, work: Path, out: list[Measure]) -> None:
         Measure(
             scale,
             "drops to published marts and pack (load + build + publish + report)",
-            sum(m.seconds for m in out[first + 1 :]),
-            max(m.peak_mb for m in out[first + 1 :]),
+            sum(m.seconds for m in out[first:]),
+            max(m.peak_mb for m in out[first:]),
         )
     )
 
@@ -170,6 +207,7 @@ def bench_scale(scale: float, work: Path, out: list[Measure]) -> None:
     council = home / "drops" / ONE_COUNCIL
     latest = max(p for p in council.iterdir() if p.is_dir())
     newer = council / (dt.date.fromisoformat(latest.name) + dt.timedelta(days=30)).isoformat()
+    (home / ADDED).write_text(f"{ONE_COUNCIL}/{newer.name}\n")
     shutil.copytree(latest, newer, ignore=shutil.ignore_patterns("*.xml", "*.xlsx"))
     for path in newer.iterdir():
         if path.name == stamp.STAMP_NAME:
@@ -461,20 +499,25 @@ def main() -> None:
         "--hostile", action="store_true", help="also time the refusal of each hostile kind"
     )
     parser.add_argument(
+        "--reuse-drops",
+        action="store_true",
+        help="load the drops a previous run generated at each scale instead of generating",
+    )
+    parser.add_argument(
         "--engines",
         nargs="*",
         default=[],
         help="also build each region on these engines (postgres: a throwaway server)",
     )
     args = parser.parse_args()
-    measures = Results(args.out, args.scales)
+    measures = Results(args.out, args.scales, reused=args.reuse_drops)
     if args.hostile:
         for m in bench_hostile(args.work):
             measures.append(m)
             print(f"{m.stage:<60} {m.seconds:7.1f}s {m.peak_mb:7.0f} MB  {m.detail}")
     for scale in args.scales:
         try:
-            bench_scale(scale, args.work, measures)
+            bench_scale(scale, args.work, measures, reuse=args.reuse_drops)
             bench_engines(scale, args.work, args.engines, measures)
         except SystemExit as stopped:
             measures.notes.append(f"- Scale {scale:g} stopped: {stopped}.")
