@@ -76,9 +76,11 @@ lint: setup
 	$(BIN)/bandit -q -c pyproject.toml -s B608 -r src/csc/dfe
 	$(BIN)/sqlfluff lint models macros tests/dbt
 
-# The oracle's test runs the DfE's validators.
+# One worker per core; a test file runs whole on one worker, so its module fixtures (a
+# generated region, a server) are made once. The oracle's test runs the DfE's validators.
+PYTEST_WORKERS ?= auto
 pytest: setup browser postgres dfe
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # dbt build (every model, seed and data test) on a small synthetic region of its own, then
 # the checks of what it published (tests/integration).
