@@ -19,7 +19,8 @@ from csc.warehouse import Home
 
 console = Console(highlight=False)
 if not console.is_terminal:
-    console = Console(highlight=False, width=120)
+    # Into a log or a pipe: tables 120 wide, but a line of text (a path) is never broken.
+    console = Console(highlight=False, width=120, soft_wrap=True)
 
 
 @click.group()
