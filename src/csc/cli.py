@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from csc import reference
+from csc import engines, reference
 from csc.warehouse import Home
 
 console = Console(highlight=False)
@@ -33,7 +33,7 @@ if not console.is_terminal:
 )
 @click.option(
     "--target",
-    type=click.Choice(["duckdb", "postgres"]),
+    type=click.Choice(engines.TARGETS),
     default=None,
     help="The engine dbt builds on [default: CSC_TARGET, else duckdb]. Drops are always "
     "checked and landed in the private DuckDB file first (docs/engines.md).",
@@ -42,8 +42,6 @@ if not console.is_terminal:
 def main(ctx: click.Context, home: Path, target: str | None) -> None:
     """Regional children's social care warehouse."""
     import os
-
-    from csc import engines
 
     if target:
         # dbt reads it too: profiles.yml chooses its target from CSC_TARGET.
@@ -56,8 +54,6 @@ def main(ctx: click.Context, home: Path, target: str | None) -> None:
 
 
 def _engine() -> str:
-    from csc import engines
-
     return engines.chosen()
 
 
@@ -292,7 +288,7 @@ def parity_command(home: Home) -> None:
     regional, reference) with the DuckDB build: row counts and a digest of the rows,
     numbers to 10 significant digits. Any difference fails."""
     from csc import build as builder
-    from csc import engines, parity
+    from csc import parity
 
     engine = _engine()
     if engine == "duckdb":

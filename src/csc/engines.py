@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from csc import warehouse
 
@@ -30,14 +29,15 @@ VARIABLE = "CSC_TARGET"
 # A raw table of a return's rows: each row knows the load and the file it came from.
 FILE_KEY = ("_load_id", "_source_file")
 
-# DuckDB's types of the raw tables, as PostgreSQL names them.
+# DuckDB's types of the raw tables, as PostgreSQL names them (in its DDL and in its
+# information_schema alike).
 POSTGRES_TYPES = {
     "VARCHAR": "text",
     "BIGINT": "bigint",
     "INTEGER": "integer",
     "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMP": "timestamp without time zone",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
     "DOUBLE": "double precision",
     "BOOLEAN": "boolean",
 }
@@ -150,7 +150,7 @@ def _sync_table(
     columns = _columns(duck, table)
     wanted = [(c, _postgres_type(table, c, t)) for c, t in columns]
     names = [c for c, _ in columns]
-    fresh = [(c, _information_type(t)) for c, t in wanted] != theirs
+    fresh = wanted != theirs
     if fresh:
         cur.execute(f"drop table if exists {raw}")
         cur.execute(
@@ -177,6 +177,8 @@ def _sync_table(
         )
         done.files_removed += len(gone)
     if new:
+        import pyarrow as pa
+
         files = pa.table({FILE_KEY[0]: [n[0] for n in new], FILE_KEY[1]: [n[1] for n in new]})
         duck.register("csc_new_files", files)
         try:
@@ -185,20 +187,6 @@ def _sync_table(
         finally:
             duck.unregister("csc_new_files")
         done.files_added += len(new)
-
-
-def _information_type(postgres_type: str) -> str:
-    """A type as PostgreSQL's information_schema spells it."""
-    return {
-        "text": "text",
-        "bigint": "bigint",
-        "integer": "integer",
-        "date": "date",
-        "timestamp": "timestamp without time zone",
-        "timestamptz": "timestamp with time zone",
-        "double precision": "double precision",
-        "boolean": "boolean",
-    }[postgres_type]
 
 
 def _copy(

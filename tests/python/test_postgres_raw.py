@@ -8,6 +8,7 @@ Debian's PostgreSQL when it is missing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,11 @@ def raw_differences(home: Path, scratch: Path) -> list[str]:
         theirs.close()
 
 
+def sync(home: Path, scratch: Path) -> engines.Synced:
+    with contextlib.closing(engines.postgres_connection()) as pg:
+        return engines.sync_postgres(home / "build" / "warehouse.duckdb", pg, scratch)
+
+
 def postgres_rows(table: str) -> int:
     pg = engines.postgres_connection()
     try:
@@ -98,16 +104,12 @@ def test_rows_postgres_holds_of_files_duckdb_no_longer_holds_are_removed(
 ) -> None:
     region.drop("Header.csv", header_text())
     region.load()
-    pg = engines.postgres_connection()
-    try:
-        engines.sync_postgres(region.home.warehouse, pg, tmp_path)
-        with pg, pg.cursor() as cur:
-            cur.execute(
-                "insert into raw.ssda903_header (_load_id, _source_file) values ('gone', 'gone')"
-            )
-        synced = engines.sync_postgres(region.home.warehouse, pg, tmp_path)
-    finally:
-        pg.close()
+    sync(region.home.root, tmp_path)
+    with contextlib.closing(engines.postgres_connection()) as pg, pg, pg.cursor() as cur:
+        cur.execute(
+            "insert into raw.ssda903_header (_load_id, _source_file) values ('gone', 'gone')"
+        )
+    synced = sync(region.home.root, tmp_path)
     assert synced.files_removed == 1
     assert synced.files_added == 0
     assert raw_differences(region.home.root, tmp_path) == []
@@ -118,11 +120,7 @@ def test_a_copy_failing_part_way_leaves_postgres_as_it_was(
 ) -> None:
     region.drop("Header.csv", header_text())
     region.load()
-    pg = engines.postgres_connection()
-    try:
-        engines.sync_postgres(region.home.warehouse, pg, tmp_path)
-    finally:
-        pg.close()
+    sync(region.home.root, tmp_path)
     region.drop("Header.csv", header_text(range(1, 6)), reference_date="2025-03-31")
     region.drop("Episodes.csv", episodes_text(), reference_date="2025-03-31")
     region.load()
@@ -139,12 +137,8 @@ def test_a_copy_failing_part_way_leaves_postgres_as_it_was(
         return real_copy(*args, **kwargs)
 
     monkeypatch.setattr(engines, "_copy", copy_then_fail)
-    pg = engines.postgres_connection()
-    try:
-        with pytest.raises(OSError, match="connection to the server was lost"):
-            engines.sync_postgres(region.home.warehouse, pg, tmp_path)
-    finally:
-        pg.close()
+    with pytest.raises(OSError, match="connection to the server was lost"):
+        sync(region.home.root, tmp_path)
     assert "ssda903_episodes" in copied
     assert postgres_rows("ssda903_episodes") == 0
     assert postgres_rows("ssda903_header") == 3
