@@ -273,28 +273,54 @@ def engine_target(engine: str) -> str:
     return f"{BUILD_TARGET}_{engine}"
 
 
+def engine_passed_file(home: Home, engine: str) -> Path:
+    return home.build / f"build_passed_{engine}.json"
+
+
 def engine_build(home: Home, engine: str, say=None) -> None:  # noqa: ANN001
     """On another engine than DuckDB: bring its raw tables up to DuckDB's, then `dbt build`
-    of every model, seed, data test and unit test there. The private DuckDB file, the
-    record of the last DuckDB build and what is published stay as they are."""
+    of every model, seed, data test and unit test there, and record that it passed for
+    `csc --target ENGINE publish`. The private DuckDB file, the record of the last DuckDB
+    build and what is published stay as they are."""
+    engine_passed_file(home, engine).unlink(missing_ok=True)
     synced = sync_raw(home, engine)
     if say:
         say(f"{engine}: {synced.describe()}")
         say(f"dbt build of every model and test on {engine}")
     if _run_dbt(home, "build", "--full-refresh", target=engine_target(engine)) != 0:
         raise click.ClickException(f"dbt build on {engine} failed; see {home.build / 'dbt_logs'}")
-    from csc import engines, reference
+    if engine == "postgres":
+        from csc import engines, reference
 
-    pg = engines.postgres_connection()
+        pg = engines.postgres_connection()
+        try:
+            secured = engines.apply_roles(pg, list(reference.councils()))
+        finally:
+            pg.close()
+        if say:
+            say(
+                f"{engine}: roles granted (docs/engines.md, who reads what): {len(secured)} "
+                "marts tables read by council under row-level security"
+            )
+    record = {
+        "warehouse": _fingerprint(home.warehouse),
+        "project": f"{project_digest()}:{rules_digest(home)}",
+    }
+    part = engine_passed_file(home, engine).with_suffix(".part")
+    part.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(part, engine_passed_file(home, engine))
+
+
+def engine_built(home: Home, engine: str) -> bool:
+    """Whether `engine` holds what a passing build made of the private file as it is now
+    (nothing loaded since) and of the project as it is now."""
     try:
-        secured = engines.apply_roles(pg, list(reference.councils()))
-    finally:
-        pg.close()
-    if say:
-        say(
-            f"{engine}: roles granted (docs/engines.md, who reads what): {len(secured)} marts "
-            "tables read by council under row-level security"
+        record = json.loads(engine_passed_file(home, engine).read_text(encoding="utf-8"))
+        return record["warehouse"] == _fingerprint(home.warehouse) and record["project"] == (
+            f"{project_digest()}:{rules_digest(home)}"
         )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def sync_raw(home: Home, engine: str):  # noqa: ANN201 - a csc.engines.Synced

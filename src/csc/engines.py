@@ -212,6 +212,44 @@ def _copy(
     return count
 
 
+def built_copy_path(home: warehouse.Home, engine: str) -> Path:
+    return home.build / f"warehouse_{engine}.duckdb"
+
+
+def copy_built(home: warehouse.Home, engine: str) -> Path:
+    """A private DuckDB file in build/ holding what `engine` built, under the names the
+    DuckDB build uses, and the load bookkeeping: what `csc publish` reads, whichever engine
+    built the warehouse (every schema the hub's analysts read; the bookkeeping comes from
+    the private DuckDB file, where files are landed). Written whole, then put in place."""
+    from csc import parity
+    from csc.publish import QUALITY_TABLES
+
+    if engine != "postgres":
+        raise ValueError(f"what {engine} built cannot be copied yet")
+    path = built_copy_path(home, engine)
+    part = path.with_name(path.name + ".part")
+    part.unlink(missing_ok=True)
+    out = duckdb.connect(str(part))
+    try:
+        pg = postgres_connection()
+        try:
+            parity.mirror_postgres(pg, HUB_SCHEMAS, home.work, out=out)
+        finally:
+            pg.close()
+        out.execute("attach ? as private_raw (read_only)", [str(home.warehouse)])
+        out.execute(f"create schema {warehouse.RAW_SCHEMA}")
+        for name in QUALITY_TABLES:
+            out.execute(
+                f"create table {warehouse.RAW_SCHEMA}.{name} as "  # nosec B608 # our own names
+                f"select * from private_raw.{warehouse.RAW_SCHEMA}.{name}"
+            )
+        out.execute("detach private_raw")
+    finally:
+        out.close()
+    os.replace(part, path)
+    return path
+
+
 # Who reads what on the shared server. Roles are groups (no login): the hub's database
 # administrator makes each analyst a login role and grants one of these to it.
 HUB_ROLE = "csc_hub"  # the hub's analysts: every schema but raw, every council's rows

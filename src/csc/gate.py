@@ -364,8 +364,7 @@ def _counts(
         chunk = counts[start : start + _COUNTS_PER_QUERY]
         params = [p for _, leaf_params in chunk for p in leaf_params]
         sql = f"select {', '.join(sql for sql, _ in chunk)} from {source_sql}"  # nosec B608 # our own table and column names; values are bound
-        row = con.execute(sql, params + source_params).fetchone()
-        assert row is not None  # nosec B101 # narrows a type; holds by construction
+        [row] = con.execute(sql, params + source_params).fetchall()
         found += row
     return found
 

@@ -61,10 +61,10 @@ def digests(
     for name, cells in sorted(columns.items()):
         schema, table = name.split(".", 1)
         row = " || '|' || ".join(_cell(column, data_type) for column, data_type in cells)
-        rows, digest = con.execute(
+        [(rows, digest)] = con.execute(
             "select count(*), coalesce(cast(sum(cast(hash(row_text) as hugeint)) as varchar), '') "  # nosec B608 # names read from the catalogue, quoted
             f'from (select {row} as row_text from {prefix}"{schema}"."{table}")'
-        ).fetchone()
+        ).fetchall()
         out[name] = TableDigest(int(rows), str(digest))
     return out
 
@@ -139,14 +139,21 @@ POSTGRES_TO_DUCKDB = {
 }
 
 
-def mirror_postgres(pg, schemas: tuple[str, ...], scratch) -> duckdb.DuckDBPyConnection:  # noqa: ANN001
-    """The tables and views of `schemas` on a PostgreSQL server, copied into an in-memory
-    DuckDB database under the same names, to be compared with `differences`. Rows pass
-    through CSV files in `scratch` (a private folder), removed as they are read."""
+def mirror_postgres(
+    pg,  # noqa: ANN001 - a psycopg2 connection
+    schemas: tuple[str, ...],
+    scratch,  # noqa: ANN001 - a Path
+    out: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """The tables and views of `schemas` on a PostgreSQL server, copied under the same
+    names into `out` (a new in-memory DuckDB database unless given), to be compared with
+    `differences` or published. Rows pass through CSV files in `scratch` (a private
+    folder), removed as they are read."""
     import tempfile
     from pathlib import Path
 
-    out = duckdb.connect()
+    out = out if out is not None else duckdb.connect()
+    Path(scratch).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="parity-", dir=scratch))
     try:
         with pg.cursor() as cur:

@@ -17,7 +17,9 @@ blocks a build and nothing leaves by accident. What leaves goes to published/:
 * `published/docs/index.html`: the dbt docs page (lineage and every column's meaning).
 
 Each DuckDB copy is written in a storage format DuckDB 1.4 and later can open, made
-read-only, and swapped in whole.
+read-only, and swapped in whole. A build on another engine (`csc --target postgres`) is
+first copied into a private DuckDB file under build/ (csc.engines.copy_built), and every
+audience's file is written from that copy by the same code.
 
 A publication does only what changed since the last one (`build/published.json` records
 what the hub's and the councils' files were made from): when the build rebuilt some
@@ -38,8 +40,15 @@ from pathlib import Path
 
 import duckdb
 
-from csc import gate, reference
-from csc.build import BuildOutcome, docs_page, last_good_build
+from csc import engines, gate, reference
+from csc.build import (
+    BUILD_TARGET,
+    BuildOutcome,
+    docs_page,
+    engine_built,
+    engine_target,
+    last_good_build,
+)
 from csc.crash import crash_point
 from csc.warehouse import Home, spill_beyond, stage_memory_limit
 
@@ -227,19 +236,20 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
     return folder / "region.duckdb"
 
 
-def _models(home: Home) -> list[dict]:
-    manifest = home.build / "dbt_target" / "manifest.json"
+def _models(home: Home, target: str = BUILD_TARGET) -> list[dict]:
+    manifest = home.build / target / "manifest.json"
     if not manifest.exists():
         return []
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
     return [node for node in nodes if node["resource_type"] == "model"]
 
 
-def council_models(home: Home) -> list[tuple[str, str]]:
-    """(schema, table) of every model whose dbt meta puts it in each council's own file."""
+def council_models(home: Home, target: str = BUILD_TARGET) -> list[tuple[str, str]]:
+    """(schema, table) of every model whose dbt meta puts it in each council's own file,
+    as the build into dbt's `target` folder under build/ knows them."""
     return sorted(
         (node["schema"], node["alias"])
-        for node in _models(home)
+        for node in _models(home, target)
         if node["config"].get("meta", {}).get("audience") == COUNCIL_AUDIENCE
     )
 
@@ -255,12 +265,15 @@ def incremental_models(home: Home) -> list[tuple[str, str]]:
 
 
 def publish_councils(
-    con: duckdb.DuckDBPyConnection, home: Home, councils: tuple[str, ...] | None = None
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    councils: tuple[str, ...] | None = None,
+    target: str = BUILD_TARGET,
 ) -> dict[str, Path]:
     """Each council's own file; given the councils that changed, only theirs (and any
     council's file that is missing)."""
     present = set(_relations(con))
-    models = [m for m in council_models(home) if m in present]
+    models = [m for m in council_models(home, target) if m in present]
     if not models:
         return {}
     out = {}
@@ -283,6 +296,11 @@ def publish_councils(
         os.replace(part, target)
         out[council] = target
     return out
+
+
+def _engine_outcome(home: Home, engine: str) -> BuildOutcome | None:
+    """A passing build on `engine` of the private file as it is now: every node passed."""
+    return BuildOutcome(regional_passed=True) if engine_built(home, engine) else None
 
 
 def _record_file(home: Home) -> Path:
@@ -316,31 +334,47 @@ def _record(home: Home, build: BuildOutcome) -> None:
     os.replace(part, _record_file(home))
 
 
-def publish(home: Home) -> Published:
-    """Publish every audience's copy of a warehouse that a passing build left.
+def publish(home: Home, engine: str = engines.DEFAULT) -> Published:
+    """Publish every audience's copy of a warehouse that a passing build left, on DuckDB
+    or on `engine` (whose build is first copied into a private DuckDB file, so every
+    audience's files come out of the same code whichever engine built them).
 
     Raises NotBuilt, publishing nothing, when the last `dbt build` failed, died or was
     followed by a load. When only the regional tables failed their tests, or the regional
     schema fails the check of what may leave the hub, the hub's and the councils' files are
     refreshed and the previous regional files stay (`Published.regional_held` says why).
     """
-    build = last_good_build(home)
+    if engine == engines.DEFAULT:
+        build = last_good_build(home)
+        source = home.warehouse
+    else:
+        build = _engine_outcome(home, engine)
+        source = None
     if build is None:
         raise NotBuilt(
             "the warehouse is not as a passing `dbt build` left it (the build failed, was "
             "stopped, or files were loaded since): nothing was published and the previous "
             "files stay; run `csc build`, or `csc run`"
+            + (f", with --target {engine}" if engine != engines.DEFAULT else "")
         )
     home.published.mkdir(parents=True, exist_ok=True)
     recover(home.published)
-    changed = changed_since_published(home, build)
+    if source is None:
+        source = engines.copy_built(home, engine)
+        changed = None  # the files of a DuckDB publication are no guide: write everything
+        _record_file(home).unlink(missing_ok=True)
+    else:
+        changed = changed_since_published(home, build)
     con = duckdb.connect()
     try:
         spill_beyond(con, home, stage_memory_limit())
-        con.execute("attach ? as private (read_only)", [str(home.warehouse)])
+        con.execute("attach ? as private (read_only)", [str(source)])
         published = Published(hub=publish_hub(con, home, changed))
-        published.councils = publish_councils(con, home, changed)
-        _record(home, build)
+        published.councils = publish_councils(
+            con, home, changed, BUILD_TARGET if source == home.warehouse else engine_target(engine)
+        )
+        if engine == engines.DEFAULT:
+            _record(home, build)
         if not build.regional_passed:
             published.regional_held = (
                 "the regional tables failed their tests (" + ", ".join(build.failed[:5]) + ")"
