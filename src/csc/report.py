@@ -43,10 +43,11 @@ from csc.warehouse import Home
 
 REPORT_FOLDER = "report"
 SCHEMA = "regional"
-# The tables of the regional contract, each read in a stable order for the pages.
+# The tables of the regional contract, each read in one order for the pages, whatever engine
+# built them and in whatever order it stored the rows.
 TABLES = {
     "benchmark_indicators": "la_code, indicator, collection_year",
-    "indicator_definitions": None,
+    "indicator_definitions": "display_order",
     "councils": "la_name",
     "statistical_neighbours": "la_code, neighbour_rank",
     "pathway_flows": "la_code, collection_year, from_stage_order, to_stage_order",

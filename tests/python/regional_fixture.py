@@ -218,7 +218,7 @@ SCHEMA = {
         previous_value double, direction_of_travel varchar, travel_assessment varchar""",
     "indicator_definitions": """
         indicator varchar, name varchar, unit varchar, polarity varchar, follows varchar,
-        definition varchar""",
+        definition varchar, display_order integer""",
     "councils": "la_code varchar, la_number varchar, la_name varchar",
     "statistical_neighbours": "la_code varchar, neighbour_la_code varchar, neighbour_rank integer",
     "pathway_flows": """
@@ -723,8 +723,9 @@ def write_regional(
                 polarity,
                 f"DfE statistics: {name.lower()}",
                 f"How {name.lower()} is counted, in a sentence.",
+                order,
             )
-            for indicator, name, unit, polarity, _, _ in INDICATORS
+            for order, (indicator, name, unit, polarity, _, _) in enumerate(INDICATORS, 1)
         ],
         "councils": [(code, number, name) for code, number, name, _ in chosen],
         "statistical_neighbours": [

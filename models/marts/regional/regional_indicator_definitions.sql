@@ -14,7 +14,8 @@ final as (
         unit,
         polarity,
         follows,
-        definition
+        definition,
+        cast(display_order as integer) as display_order
     from definitions
 )
 
