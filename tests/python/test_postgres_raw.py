@@ -160,14 +160,17 @@ def test_a_server_that_cannot_be_reached_is_named_and_nothing_is_lost(
     assert region.status("Header.csv") == "loaded"
 
 
-def test_publishing_from_another_engine_is_refused_clearly(
+def test_publishing_what_another_engine_has_not_built_is_refused_clearly(
     region: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for command in ("publish", "report", "run"):
-        done = csc(region.home.root, "--target", "postgres", command)
-        assert done.returncode != 0
-        assert "not possible yet" in done.stderr, command
-    monkeypatch.setenv("CSC_TARGET", "spark")
+    region.drop("Header.csv", header_text())
+    region.load()
+    done = csc(region.home.root, "--target", "postgres", "publish")
+    assert done.returncode != 0
+    assert "nothing was published" in done.stderr
+    assert "with --target postgres" in done.stderr
+    assert not (region.home.published / "warehouse.duckdb").exists()
+    monkeypatch.setenv("CSC_TARGET", "oracle")
     done = csc(region.home.root, "load")
     assert done.returncode != 0
     assert "not an engine here" in done.stderr
