@@ -14,7 +14,8 @@ export GX_ANALYTICS_ENABLED := False
 # The test region lives apart from the demo region so `make test` never touches `make run`'s data.
 TEST_HOME := build/test-region
 
-.PHONY: run test setup browser postgres lint pytest dbt-test bench lock lock-dfe dfe clean
+.PHONY: run test test-spark setup spark browser postgres lint pytest dbt-test bench lock lock-dfe \
+	lock-spark dfe clean
 
 run: setup
 	@if [ -z "$$(find drops -type f 2>/dev/null | head -n 1)" ]; then \
@@ -58,6 +59,31 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
+# Spark (docs/engines.md): an environment of its own, the main lock with dbt-spark and
+# pyspark (whose wheel carries Spark) on top, so the main one stays lean (Great
+# Expectations imports pyspark wherever it is installed); and a Java runtime (Debian's
+# package, installed when missing and root).
+SPARK_VENV := build/spark-venv
+SPARK_STAMP := $(SPARK_VENV)/.installed
+spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): requirements.lock requirements-spark.lock pyproject.toml
+	@if command -v java >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless; \
+	else \
+		echo "Spark needs a Java runtime on PATH. Install one, e.g. on Debian or Ubuntu:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends openjdk-17-jre-headless" >&2; \
+		exit 1; \
+	fi
+	rm -rf $(SPARK_VENV)
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --requirement requirements.lock
+	$(SPARK_VENV)/bin/python -m pip install --quiet --no-deps --requirement requirements-spark.lock
+	$(SPARK_VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	touch $(SPARK_STAMP)
+
 # The DfE's validators (scripts/dfe_oracle.py), made afresh whenever the lock changes.
 dfe: $(DFE_STAMP)
 
@@ -68,8 +94,8 @@ $(DFE_STAMP): requirements-dfe.lock
 	touch $(DFE_STAMP)
 
 lint: setup
-	$(BIN)/ruff check src tests/python scripts
-	$(BIN)/ruff format --check src tests/python scripts
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	# The DfE rule modules are SQL text built from constants written here: every check but
 	# B608 (SQL built from strings) applies to them.
 	$(BIN)/bandit -q -c pyproject.toml -r src -x 'src/csc/dfe/ssda903_*,src/csc/dfe/cin_*'
@@ -90,6 +116,16 @@ dbt-test: setup browser postgres
 	$(BIN)/csc --home $(TEST_HOME) run
 	$(BIN)/pytest tests/integration --home $(TEST_HOME)
 
+# The same region built on Spark (a local session) and compared with its DuckDB build, its
+# raw files, its publication and pack (tests/spark). A smaller region than dbt-test's: each
+# of Spark's queries costs a fixed time, whatever the volume.
+SPARK_HOME := build/spark-region
+test-spark: spark
+	rm -rf $(SPARK_HOME)
+	$(SPARK_VENV)/bin/csc --home $(SPARK_HOME) generate --out $(SPARK_HOME)/drops --scale 0.02 --errors
+	$(SPARK_VENV)/bin/csc --home $(SPARK_HOME) run
+	$(SPARK_VENV)/bin/pytest tests/spark --home $(SPARK_HOME)
+
 bench: setup
 	$(BIN)/python scripts/benchmark.py
 
@@ -107,6 +143,19 @@ lock-dfe:
 	( echo '# Pinned by `make lock-dfe` from requirements-dfe.in; `make dfe` installs exactly these.'; \
 	  build/lock-dfe-venv/bin/python -m pip freeze --all | grep -v '^pip==' ) > requirements-dfe.lock
 	rm -rf build/lock-dfe-venv
+
+lock-spark:
+	rm -rf build/lock-spark-venv
+	$(PYTHON) -m venv build/lock-spark-venv
+	build/lock-spark-venv/bin/python -m pip install --quiet --requirement requirements.lock
+	build/lock-spark-venv/bin/python -m pip freeze --all | sort > build/lock-spark-before.txt
+	build/lock-spark-venv/bin/python -m pip install --quiet --constraint requirements.lock \
+		--requirement requirements-spark.in
+	( echo '# Pinned by `make lock-spark` from requirements-spark.in, on top of requirements.lock;'; \
+	  echo '# `make spark` installs exactly these.'; \
+	  build/lock-spark-venv/bin/python -m pip freeze --all | sort \
+	    | comm -13 build/lock-spark-before.txt - | grep -v '^pip==' ) > requirements-spark.lock
+	rm -rf build/lock-spark-venv build/lock-spark-before.txt
 
 clean:
 	rm -rf build published

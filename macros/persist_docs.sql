@@ -7,3 +7,9 @@
     {%- endif -%}
     {{ return(dbt.default__persist_docs(relation, model, for_relation, for_columns)) }}
 {%- endmacro %}
+
+{#- Spark writes a table's description as it creates it, and column descriptions only on
+    the table formats that hold them (not Parquet). -#}
+{% macro spark__persist_docs(relation, model, for_relation, for_columns) -%}
+    {{ return(dbt.spark__persist_docs(relation, model, for_relation, for_columns)) }}
+{%- endmacro %}

@@ -6,7 +6,7 @@ here is asserted: it measures, and the figures go into the docs.
     python scripts/benchmark.py                 # default size and --scale 10
     python scripts/benchmark.py --scales 1      # default size only
     python scripts/benchmark.py --hostile --scales   # only the refusal of hostile files
-    python scripts/benchmark.py --scales 0.2 1 --engines postgres   # PostgreSQL too
+    python scripts/benchmark.py --scales 0.2 1 --engines postgres spark   # other engines too
     python scripts/benchmark.py --scales 10 --reuse-drops   # the last run's drops again
 """
 
@@ -255,6 +255,15 @@ def bench_engines(scale: float, work: Path, engines: list[str], out: list[Measur
 
     home = work / f"scale-{scale:g}"
     for engine in engines:
+        if engine == "spark":
+            csc = [*CSC, "--home", str(home), "--target", engine]
+            for stage, command in (
+                ("write the raw tables as Parquet files for Spark", "load"),
+                ("dbt build of every model and test on Spark (local[2])", "build"),
+            ):
+                seconds, peak = run([*csc, command])
+                out.append(Measure(scale, stage, seconds, peak, "Spark runs inside the process"))
+            continue
         if engine != "postgres":
             raise SystemExit(f"no benchmark for the engine {engine!r}")
         with pgserver.throwaway() as server:
@@ -507,7 +516,8 @@ def main() -> None:
         "--engines",
         nargs="*",
         default=[],
-        help="also build each region on these engines (postgres: a throwaway server)",
+        help="also build each region on these engines (postgres: a throwaway server; spark: "
+        "a local session, after `make spark`)",
     )
     args = parser.parse_args()
     measures = Results(args.out, args.scales, reused=args.reuse_drops)

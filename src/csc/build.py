@@ -173,6 +173,13 @@ def _run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     env.pop(COUNCILS_VARIABLE, None)
+    # Spark keeps its tables and metastore under build/spark/ and finds the raw Parquet
+    # files there (macros/spark.sql); other engines ignore these.
+    spark = home.build / "spark"
+    env["CSC_SPARK_DIR"] = str(spark)
+    env["CSC_SPARK_RAW"] = str(spark / "raw")
+    if (spark / "raw").is_dir():
+        env["CSC_SPARK_RAW_TABLES"] = " ".join(sorted(p.name for p in (spark / "raw").iterdir()))
     if councils is not None:
         env[COUNCILS_VARIABLE] = " ".join(councils)
     launcher = "from dbt.cli.main import cli; cli()"
@@ -329,6 +336,8 @@ def sync_raw(home: Home, engine: str):  # noqa: ANN201 - a csc.engines.Synced
 
     from csc import engines
 
+    if engine == "spark":
+        return engines.sync_spark(home.warehouse, engines.spark_folder(home) / "raw")
     if engine != "postgres":
         raise click.ClickException(f"raw tables cannot be copied to {engine} yet")
     try:

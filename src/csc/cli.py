@@ -287,18 +287,8 @@ def parity_command(home: Home) -> None:
         if builder.last_good_build(home) is None:
             builder.dbt_build(home, say=console.print)
         builder.engine_build(home, engine, say=console.print)
-        pg = engines.postgres_connection()
-        try:
-            theirs = parity.mirror_postgres(pg, parity.PUBLIC_MARTS, home.work)
-        finally:
-            pg.close()
-        mine = duckdb_read_only(home)
-        try:
-            compared = parity.digests(mine, parity.PUBLIC_MARTS)
-            found = parity.differences(mine, theirs, parity.PUBLIC_MARTS)
-        finally:
-            mine.close()
-            theirs.close()
+        theirs = engines.mirror_built(home, engine, parity.PUBLIC_MARTS)
+        compared, found = parity.against_file(home.warehouse, theirs, parity.PUBLIC_MARTS)
     for line in found:
         console.print(f"[red]differs[/red] {line}")
     if found or not compared:
@@ -306,12 +296,6 @@ def parity_command(home: Home) -> None:
             f"{engine} and DuckDB differ in {len(found)} of {len(compared)} public table(s)"
         )
     console.print(f"{engine} and DuckDB hold the same {len(compared)} public tables")
-
-
-def duckdb_read_only(home: Home):  # noqa: ANN201 - a DuckDB connection
-    import duckdb
-
-    return duckdb.connect(str(home.warehouse), read_only=True)
 
 
 def _publish(home: Home):  # noqa: ANN202 - a csc.publish.Published

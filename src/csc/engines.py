@@ -24,7 +24,7 @@ import duckdb
 from csc import warehouse
 
 DEFAULT = "duckdb"
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 VARIABLE = "CSC_TARGET"
 # A raw table of a return's rows: each row knows the load and the file it came from.
 FILE_KEY = ("_load_id", "_source_file")
@@ -82,6 +82,16 @@ class Synced:
         )
 
 
+def _raw_tables(duck: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        name
+        for (name,) in duck.execute(
+            "select table_name from duckdb_tables() where schema_name = ? order by 1",
+            [warehouse.RAW_SCHEMA],
+        ).fetchall()
+    ]
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -112,12 +122,7 @@ def sync_postgres(duck_path: Path, pg, scratch: Path) -> Synced:  # noqa: ANN001
     folder = Path(tempfile.mkdtemp(prefix="raw-copy-", dir=scratch))
     duck = duckdb.connect(str(duck_path), read_only=True)
     try:
-        tables = [
-            name
-            for (name,) in duck.execute(
-                "select table_name from duckdb_tables() where schema_name = ? order by 1", [raw]
-            ).fetchall()
-        ]
+        tables = _raw_tables(duck)
         with pg, pg.cursor() as cur:
             cur.execute(f"create schema if not exists {raw}")
             cur.execute(
@@ -221,21 +226,14 @@ def copy_built(home: warehouse.Home, engine: str) -> Path:
     DuckDB build uses, and the load bookkeeping: what `csc publish` reads, whichever engine
     built the warehouse (every schema the hub's analysts read; the bookkeeping comes from
     the private DuckDB file, where files are landed). Written whole, then put in place."""
-    from csc import parity
     from csc.publish import QUALITY_TABLES
 
-    if engine != "postgres":
-        raise ValueError(f"what {engine} built cannot be copied yet")
     path = built_copy_path(home, engine)
     part = path.with_name(path.name + ".part")
     part.unlink(missing_ok=True)
     out = duckdb.connect(str(part))
     try:
-        pg = postgres_connection()
-        try:
-            parity.mirror_postgres(pg, HUB_SCHEMAS, home.work, out=out)
-        finally:
-            pg.close()
+        mirror_built(home, engine, HUB_SCHEMAS, out=out)
         out.execute("attach ? as private_raw (read_only)", [str(home.warehouse)])
         out.execute(f"create schema {warehouse.RAW_SCHEMA}")
         for name in QUALITY_TABLES:
@@ -248,6 +246,147 @@ def copy_built(home: warehouse.Home, engine: str) -> Path:
         out.close()
     os.replace(part, path)
     return path
+
+
+def mirror_built(
+    home: warehouse.Home,
+    engine: str,
+    schemas: tuple[str, ...],
+    out: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """The tables of `schemas` as `engine` built them, copied under the same names into
+    `out` (a new in-memory DuckDB database unless given)."""
+    from csc import parity
+
+    if engine == "postgres":
+        pg = postgres_connection()
+        try:
+            return parity.mirror_postgres(pg, schemas, home.work, out=out)
+        finally:
+            pg.close()
+    if engine == "spark":
+        warehouse_dir = spark_folder(home) / "warehouse"
+        return mirror_spark({s: warehouse_dir / f"{s}.db" for s in schemas}, out=out)
+    raise ValueError(f"what {engine} built cannot be read yet")
+
+
+def mirror_spark(
+    folders: dict[str, Path], out: duckdb.DuckDBPyConnection | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Tables Spark reads as folders of Parquet files, copied into `out` (a new in-memory
+    DuckDB database unless given): for each schema, a folder holding one folder per table
+    (Spark's warehouse keeps schema `s` in `s.db`; the raw tables are the loader's). The
+    files are named one by one, never by a pattern, so no character in a path is read as
+    a wildcard."""
+    out = out if out is not None else duckdb.connect()
+    for schema, folder in folders.items():
+        tables = sorted(p for p in folder.glob("*") if p.is_dir())
+        if not tables:
+            continue
+        out.execute(f"create schema {_quote(schema)}")
+        for table in tables:
+            files = sorted(str(p) for p in table.iterdir() if p.suffix == ".parquet")
+            if not files:
+                raise ValueError(f"Spark's table {schema}.{table.name} has no Parquet file")
+            out.execute(
+                f"create table {_quote(schema)}.{_quote(table.name)} as "  # nosec B608 # names from Spark's folders, quoted
+                "select * from read_parquet(?)",
+                [files],
+            )
+    return out
+
+
+def spark_folder(home: warehouse.Home) -> Path:
+    """Spark's own files for a home: its tables, its metastore, the raw Parquet files."""
+    return home.build / "spark"
+
+
+def sync_spark(duck_path: Path, folder: Path) -> Synced:
+    """Make the raw Parquet files under `folder` (one folder per raw table, registered as
+    Spark tables before each build) equal DuckDB's raw tables.
+
+    A return's rows are written one file per file dropped (named by a digest of its load
+    and file name), so a monthly drop writes only its own files; the files of the tables
+    as they were are linked into the new folder, not copied. Each table also has a file of
+    no rows that gives Spark its columns when it has no rows. The new folder replaces the
+    old one whole: a failure part way leaves the old one as it was."""
+    done = Synced()
+    part = folder.with_name(folder.name + ".part")
+    old = folder.with_name(folder.name + ".old")
+    if old.exists() and not folder.exists():
+        os.replace(old, folder)  # a swap stopped between its two steps
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    duck = duckdb.connect(str(duck_path), read_only=True)
+    try:
+        tables = _raw_tables(duck)
+        for table in tables:
+            _sync_spark_table(duck, table, folder / table, part / table, done)
+    finally:
+        duck.close()
+    if folder.exists():
+        gone = {p.name for p in folder.iterdir()} - set(tables)
+        done.tables_replaced += sorted(gone)
+        os.replace(folder, old)
+    os.replace(part, folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return done
+
+
+def _parquet(duck: duckdb.DuckDBPyConnection, query: str, path: Path, params=()) -> int:  # noqa: ANN001
+    """Write the rows of `query` to a Parquet file; returns how many."""
+    literal = str(path).replace("'", "''")
+    [(rows,)] = duck.execute(
+        f"copy ({query}) to '{literal}' (format parquet)",  # nosec B608 # our own query; values are bound
+        list(params),
+    ).fetchall()
+    return int(rows)
+
+
+def _sync_spark_table(
+    duck: duckdb.DuckDBPyConnection, table: str, before: Path, after: Path, done: Synced
+) -> None:
+    import hashlib
+
+    name = f"{warehouse.RAW_SCHEMA}.{_quote(table)}"
+    after.mkdir()
+    columns = _columns(duck, table)
+    schema_file = "columns.parquet"
+    _parquet(duck, f"select * from {name} limit 0", after / schema_file)  # nosec B608 # a name from the catalogue
+    same_columns = (before / schema_file).exists() and (
+        duck.execute(
+            "select name, type from parquet_schema(?) where name <> 'duckdb_schema'",
+            [str(before / schema_file)],
+        ).fetchall()
+        == duck.execute(
+            "select name, type from parquet_schema(?) where name <> 'duckdb_schema'",
+            [str(after / schema_file)],
+        ).fetchall()
+    )
+    names = [c for c, _ in columns]
+    if not all(k in names for k in FILE_KEY):
+        _parquet(duck, f"select * from {name}", after / "rows.parquet")  # nosec B608 # a name from the catalogue
+        done.tables_replaced.append(table)
+        return
+    key = ", ".join(_quote(k) for k in FILE_KEY)
+    had = {p.name for p in before.glob("*.parquet")} if same_columns else set()
+    for load_id, source_file in duck.execute(
+        f"select distinct {key} from {name} order by all"  # nosec B608 # names from the catalogue, quoted
+    ).fetchall():
+        file = hashlib.sha256(f"{load_id}\0{source_file}".encode()).hexdigest()[:32] + ".parquet"
+        if file in had:
+            os.link(before / file, after / file)
+            had.discard(file)
+            continue
+        done.rows_added += _parquet(
+            duck,
+            f"select * from {name} where {_quote(FILE_KEY[0])} = ? and {_quote(FILE_KEY[1])} = ?",  # nosec B608 # names from the catalogue, quoted; values are bound
+            after / file,
+            [load_id, source_file],
+        )
+        done.files_added += 1
+    done.files_removed += len(had - {schema_file})
 
 
 # Who reads what on the shared server. Roles are groups (no login): the hub's database

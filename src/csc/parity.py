@@ -121,6 +121,21 @@ def differences(
     return lines
 
 
+def against_file(
+    path,
+    theirs: duckdb.DuckDBPyConnection,
+    schemas: tuple[str, ...],  # noqa: ANN001 - a Path
+) -> tuple[dict[str, TableDigest], list[str]]:
+    """The tables of `schemas` in a DuckDB file (opened read-only) compared with another
+    engine's, copied into `theirs` (closed afterwards): the file's tables and what differs."""
+    mine = duckdb.connect(str(path), read_only=True)
+    try:
+        return digests(mine, schemas), differences(mine, theirs, schemas)
+    finally:
+        mine.close()
+        theirs.close()
+
+
 # PostgreSQL's types of the warehouse's tables, as DuckDB reads them back. PostgreSQL's
 # numerics (its averages, its rounding) are compared as numbers, like DuckDB's doubles.
 POSTGRES_TO_DUCKDB = {

@@ -4,10 +4,7 @@ every public table (marts, regional, reference) has the same rows (`csc parity`)
 
 from __future__ import annotations
 
-import math
 import os
-import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +16,7 @@ import pytest
 
 from csc import engines, parity, pgserver
 from csc.warehouse import Home
+from published_parity import assert_same_pack, assert_same_publications, copy_of_built_home
 
 
 @pytest.fixture(scope="module")
@@ -131,26 +129,11 @@ def test_each_role_reads_what_it_may_and_nothing_else(
             con.close()
 
 
-def _copy_of_built_home(home: Home, root) -> Home:  # noqa: ANN001 - a Path
-    """A new home holding only what publishing from PostgreSQL reads: the private file (its
-    load bookkeeping; its size and time, which the build's record names), the record of the
-    PostgreSQL build and that build's manifest."""
-    copy = Home(root)
-    (copy.build / "dbt_target_postgres").mkdir(parents=True)
-    for part in (
-        "warehouse.duckdb",
-        "build_passed_postgres.json",
-        "dbt_target_postgres/manifest.json",
-    ):
-        shutil.copy2(home.build / part, copy.build / part)
-    return copy
-
-
 def test_publishing_and_the_pack_from_postgres_equal_those_from_duckdb(
     home: Home, server: pgserver.Server, compared, tmp_path
 ) -> None:
     assert compared.returncode == 0
-    other = _copy_of_built_home(home, tmp_path / "from-postgres")
+    other = copy_of_built_home(home, tmp_path / "from-postgres", "postgres")
     env = {**os.environ, **server.environment()}
     env.pop("CSC_TARGET", None)
     done = subprocess.run(
@@ -159,68 +142,8 @@ def test_publishing_and_the_pack_from_postgres_equal_those_from_duckdb(
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    ours, theirs = home.published, other.published
-    # The disclosure-controlled files: the same tables with the same rows.
-    for name in ("regional/region.duckdb", "warehouse.duckdb"):
-        mine = duckdb.connect(str(ours / name), read_only=True)
-        copy = duckdb.connect(str(theirs / name), read_only=True)
-        try:
-            schemas = ("regional",) if name.startswith("regional") else ("marts", "regional")
-            assert parity.digests(mine, schemas), name
-            assert parity.differences(mine, copy, schemas) == [], name
-        finally:
-            mine.close()
-            copy.close()
-    assert sorted(p.name for p in (ours / "regional" / "parquet").iterdir()) == sorted(
-        p.name for p in (theirs / "regional" / "parquet").iterdir()
-    )
-    # Each council's own file: its own rows, the same tables, on either engine.
-    councils = sorted(p.name for p in (ours / "councils").iterdir())
-    assert councils == sorted(p.name for p in (theirs / "councils").iterdir())
-    for council in councils:
-        mine = duckdb.connect(str(ours / "councils" / council / "warehouse.duckdb"), read_only=True)
-        copy = duckdb.connect(
-            str(theirs / "councils" / council / "warehouse.duckdb"), read_only=True
-        )
-        try:
-            assert parity.differences(mine, copy, ("marts",)) == [], council
-            assert {
-                c for (c,) in copy.sql("select distinct la_code from marts.fct_episodes").fetchall()
-            } <= {council}
-        finally:
-            mine.close()
-            copy.close()
-    # The pack, written from the regional file PostgreSQL's build published, reads the same.
-    written = (ours / "regional" / "region.duckdb").stat()
-    os.utime(theirs / "regional" / "region.duckdb", ns=(written.st_atime_ns, written.st_mtime_ns))
-    pack = subprocess.run(
-        [sys.executable, "-m", "csc.cli", "--home", str(other.root), "report"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert pack.returncode == 0, pack.stdout[-3000:] + pack.stderr[-3000:]
-    pages = sorted(p.name for p in (ours / "report").glob("*.html"))
-    assert len(pages) > 3
-    assert pages == sorted(p.name for p in (theirs / "report").glob("*.html"))
-    for page in pages:
-        assert _same_page(
-            (ours / "report" / page).read_text(encoding="utf-8"),
-            (theirs / "report" / page).read_text(encoding="utf-8"),
-        ), page
-
-
-NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
-
-
-def _same_page(mine: str, theirs: str) -> bool:
-    """Two pages read the same: every word and label alike, and the numbers the charts are
-    drawn from (written to 17 digits, so an engine's order of adding shows in the last)
-    within parity's tolerance."""
-    if NUMBER.split(mine) != NUMBER.split(theirs):
-        return False
-    return all(
-        math.isclose(float(a), float(b), rel_tol=parity.TOLERANCE)
-        for a, b in zip(NUMBER.findall(mine), NUMBER.findall(theirs), strict=True)
-    )
+    assert_same_publications(home.published, other.published)
+    assert_same_pack(home, other, env)
 
 
 # Last: it changes what PostgreSQL holds.

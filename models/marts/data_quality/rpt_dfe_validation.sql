@@ -39,9 +39,10 @@ sequenced as (
         lag(reference_date) over (
             partition by la_code, return_name, collection_year order by reference_date
         ) as previous_reference_date,
-        row_number() over (
+        -- Cast: Spark's row_number() is an int, the contract's (and DuckDB's) a bigint.
+        cast(row_number() over (
             partition by la_code, return_name, collection_year order by reference_date
-        ) as reference_date_number,
+        ) as bigint) as reference_date_number,
         row_number() over (
             partition by la_code, return_name, collection_year order by reference_date desc
         ) = 1 as is_latest_reference_date
