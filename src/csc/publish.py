@@ -17,7 +17,10 @@ blocks a build and nothing leaves by accident. What leaves goes to published/:
 * `published/docs/index.html`: the dbt docs page (lineage and every column's meaning).
 
 Each DuckDB copy is written in a storage format DuckDB 1.4 and later can open, made
-read-only, and swapped in whole. A build on another engine (`csc --target postgres`) is
+read-only, and swapped in whole. Every table and column in it carries its description from
+the dbt project as a comment (`duckdb_tables()`, `duckdb_columns()` and SQL clients show
+it), and each regional Parquet file carries them as key-value metadata (`description`, and
+`column:<name>` for each column). A build on another engine (`csc --target postgres`) is
 first copied into a private DuckDB file under build/ (csc.engines.copy_built), and every
 audience's file is written from that copy by the same code.
 
@@ -126,6 +129,85 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tup
     ).fetchall()
 
 
+# What a published table and its columns mean: (table's description, {column: description}).
+Described = dict[tuple[str, str], tuple[str, dict[str, str]]]
+
+
+def descriptions(home: Home, target: str = BUILD_TARGET) -> Described:
+    """The description of every table a publication writes and of its columns, from the
+    dbt project as the build into dbt's `target` folder knows it: models and seeds by
+    (schema, table), the load bookkeeping by ("quality", table)."""
+    manifest = home.build / target / "manifest.json"
+    if not manifest.exists():
+        return {}
+    project = json.loads(manifest.read_text(encoding="utf-8"))
+
+    def entry(node: dict) -> tuple[str, dict[str, str]]:
+        columns = {
+            name.lower(): " ".join((column.get("description") or "").split())
+            for name, column in node.get("columns", {}).items()
+        }
+        return " ".join((node.get("description") or "").split()), columns
+
+    out: Described = {}
+    for node in project.get("nodes", {}).values():
+        if node["resource_type"] in ("model", "seed"):
+            out[(node["schema"], node["alias"])] = entry(node)
+    for source in project.get("sources", {}).values():
+        key = ("quality", source["identifier"])
+        if source["schema"] == "raw" and source["identifier"] in QUALITY_TABLES:
+            text, columns = entry(source)
+            if len(columns) >= len(out.get(key, ("", {}))[1]):
+                out[key] = (text or out.get(key, ("", {}))[0], columns)
+    return out
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def describe(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str, described: Described
+) -> list[str]:
+    """The statements that write the descriptions of `schema.name` as comments on that
+    table in the attached `database`, for the columns it has (`write_comments` runs them)."""
+    text, columns = described.get((schema, name), ("", {}))
+    table = f'{database}."{schema}"."{name}"'
+    statements = [f"comment on table {table} is {_text(text)}"] if text else []
+    present = con.execute(
+        "select column_name from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ?",
+        [database, schema, name],
+    ).fetchall()
+    for (column,) in present:
+        if columns.get(column.lower()):
+            statements.append(
+                f'comment on column {table}."{column}" is {_text(columns[column.lower()])}'
+            )
+    return statements
+
+
+def write_comments(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
+    """Run comment statements in one transaction: each alone would be a transaction of its
+    own, ten times slower."""
+    if statements:
+        con.execute("begin")
+        con.execute(";\n".join(statements))
+        con.execute("commit")
+
+
+def _parquet_metadata(schema: str, name: str, described: Described) -> str:
+    """The descriptions of a table as the key-value metadata of a Parquet file (a DuckDB
+    struct literal for COPY's KV_METADATA), or '' when it has none."""
+    text, columns = described.get((schema, name), ("", {}))
+    pairs = ([("description", text)] if text else []) + [
+        (f"column:{column}", value) for column, value in columns.items() if value
+    ]
+    if not pairs:
+        return ""
+    return ", kv_metadata {" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in pairs) + "}"
+
+
 def _council_predicate(councils: tuple[str, ...]) -> str:
     """`la_code in (...)` for council codes of the region (checked, so safe to inline)."""
     known = reference.councils()
@@ -137,7 +219,10 @@ def _council_predicate(councils: tuple[str, ...]) -> str:
 
 
 def publish_hub(
-    con: duckdb.DuckDBPyConnection, home: Home, councils: tuple[str, ...] | None = None
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    councils: tuple[str, ...] | None = None,
+    described: Described | None = None,
 ) -> Path:
     """The hub's file, written whole, or, given the councils that changed, the previous
     file with their rows of each council-level table replaced and the other tables
@@ -158,6 +243,7 @@ def publish_hub(
         _attach_new(con, part, "shared")
         present = set()
     predicate = _council_predicate(councils or ())
+    comments: list[str] = []
     for schema, name in _relations(con):
         if schema in PRIVATE_SCHEMAS:
             continue
@@ -169,11 +255,14 @@ def publish_hub(
             continue
         con.execute(f'create schema if not exists shared."{schema}"')
         con.execute(f"create or replace table {table} as select * from {source}")  # nosec B608 # our own table and column names; values are bound
+        comments += describe(con, "shared", schema, name, described or {})
     con.execute("create schema if not exists shared.quality")
     for name in QUALITY_TABLES:
         con.execute(
             f"create or replace table shared.quality.{name} as select * from private.raw.{name}"  # nosec B608 # our own table and column names; values are bound
         )
+        comments += describe(con, "shared", "quality", name, described or {})
+    write_comments(con, comments)
     con.execute("detach shared")
     _readonly(part)
     crash_point("publish-hub")  # the hub's new file written, not yet in place
@@ -199,7 +288,9 @@ def check_shareable(con: duckdb.DuckDBPyConnection, schema: str = REGIONAL_SCHEM
         raise UnsafeToPublish(f"not published to published/regional/: {exc}") from exc
 
 
-def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
+def publish_regional(
+    con: duckdb.DuckDBPyConnection, home: Home, described: Described | None = None
+) -> Path | None:
     tables = [n for s, n in _relations(con) if s == REGIONAL_SCHEMA]
     if not tables:
         return None
@@ -210,13 +301,17 @@ def publish_regional(con: duckdb.DuckDBPyConnection, home: Home) -> Path | None:
     (staging / "parquet").mkdir(parents=True)
     _attach_new(con, staging / "region.duckdb", "shared")
     con.execute(f"create schema shared.{REGIONAL_SCHEMA}")
+    comments: list[str] = []
     for name in tables:
         source = f'private.{REGIONAL_SCHEMA}."{name}"'
         con.execute(f'create table shared.{REGIONAL_SCHEMA}."{name}" as select * from {source}')  # nosec B608 # our own table and column names; values are bound
+        comments += describe(con, "shared", REGIONAL_SCHEMA, name, described or {})
+        metadata = _parquet_metadata(REGIONAL_SCHEMA, name, described or {})
         con.execute(
-            f"copy (select * from {source}) to ? (format parquet)",  # nosec B608 # our own table and column names; values are bound
+            f"copy (select * from {source}) to ? (format parquet{metadata})",  # nosec B608 # our own table and column names, descriptions quoted; values are bound
             [str(staging / "parquet" / f"{name}.parquet")],
         )
+    write_comments(con, comments)
     con.execute("detach shared")
     try:
         gate.check(
@@ -269,6 +364,7 @@ def publish_councils(
     home: Home,
     councils: tuple[str, ...] | None = None,
     target: str = BUILD_TARGET,
+    described: Described | None = None,
 ) -> dict[str, Path]:
     """Each council's own file; given the councils that changed, only theirs (and any
     council's file that is missing)."""
@@ -283,6 +379,7 @@ def publish_councils(
             continue
         part = target.with_name(target.name + ".part")
         _attach_new(con, part, "shared")
+        comments: list[str] = []
         for schema, name in models:
             con.execute(f'create schema if not exists shared."{schema}"')
             con.execute(
@@ -290,6 +387,8 @@ def publish_councils(
                 f'select * from private."{schema}"."{name}" where la_code = ?',  # nosec B608 # our own table and column names; values are bound
                 [council],
             )
+            comments += describe(con, "shared", schema, name, described or {})
+        write_comments(con, comments)
         con.execute("detach shared")
         _readonly(part)
         crash_point("publish")  # a council's file written, not yet in place
@@ -365,14 +464,14 @@ def publish(home: Home, engine: str = engines.DEFAULT) -> Published:
         _record_file(home).unlink(missing_ok=True)
     else:
         changed = changed_since_published(home, build)
+    target = BUILD_TARGET if source == home.warehouse else engine_target(engine)
+    described = descriptions(home, target)
     con = duckdb.connect()
     try:
         spill_beyond(con, home, stage_memory_limit())
         con.execute("attach ? as private (read_only)", [str(source)])
-        published = Published(hub=publish_hub(con, home, changed))
-        published.councils = publish_councils(
-            con, home, changed, BUILD_TARGET if source == home.warehouse else engine_target(engine)
-        )
+        published = Published(hub=publish_hub(con, home, changed, described))
+        published.councils = publish_councils(con, home, changed, target, described)
         if engine == engines.DEFAULT:
             _record(home, build)
         if not build.regional_passed:
@@ -381,7 +480,7 @@ def publish(home: Home, engine: str = engines.DEFAULT) -> Published:
             )
         else:
             try:
-                published.regional = publish_regional(con, home)
+                published.regional = publish_regional(con, home, described)
             except UnsafeToPublish as exc:
                 published.regional_held = str(exc)
     finally:

@@ -202,6 +202,67 @@ def _dbt_test_on_copy(
     )
 
 
+# Schemas whose every table and column an analyst reads in a SQL client must explain.
+DESCRIBED_SCHEMAS = ("marts", "regional", "reference", "quality")
+
+
+def _undescribed(path) -> list[str]:  # noqa: ANN001 - a Path
+    """Tables and columns of the described schemas in a published file without a comment."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.sql(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ? and coalesce(comment, '') = '' order by all",
+            params=[list(DESCRIBED_SCHEMAS)],
+        ).fetchall()
+        columns = con.sql(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where schema_name in ? and coalesce(comment, '') = '' order by all",
+            params=[list(DESCRIBED_SCHEMAS)],
+        ).fetchall()
+        described = con.sql(
+            "select count(*) from duckdb_columns() where schema_name in ?",
+            params=[list(DESCRIBED_SCHEMAS)],
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert described > 0, f"{path} holds none of {DESCRIBED_SCHEMAS}"
+    return [".".join(t) for t in tables] + [".".join(c) for c in columns]
+
+
+def test_every_published_table_and_column_carries_its_description(home):
+    published = home.published
+    files = [
+        published / "warehouse.duckdb",
+        published / "regional" / "region.duckdb",
+        *sorted((published / "councils").glob("*/warehouse.duckdb")),
+    ]
+    assert len(files) == 2 + len(reference.councils())
+    for path in files:
+        assert _undescribed(path) == [], path
+
+
+def test_every_regional_parquet_file_carries_its_descriptions(home):
+    con = duckdb.connect()
+    try:
+        for path in sorted((home.published / "regional" / "parquet").glob("*.parquet")):
+            metadata = dict(
+                con.execute(
+                    "select decode(key), decode(value) from parquet_kv_metadata(?)", [str(path)]
+                ).fetchall()
+            )
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "select name from parquet_schema(?) where num_children is null", [str(path)]
+                ).fetchall()
+            ]
+            assert metadata.get("description"), path.name
+            assert [c for c in columns if not metadata.get(f"column:{c}")] == [], path.name
+    finally:
+        con.close()
+
+
 def test_disclosure_test_passes_on_the_built_region(home, tmp_path):
     done = _dbt_test_on_copy(home, tmp_path, "select 1")
     assert done.returncode == 0, done.stdout[-3000:]

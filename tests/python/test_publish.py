@@ -253,3 +253,45 @@ def test_regional_tables_that_failed_their_tests_keep_the_previous_regional_file
     con = duckdb.connect(str(kept), read_only=True)
     assert con.sql("select table_name from duckdb_tables()").fetchall() == [("councils",)]
     con.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A child's first period of care; it's counted once",
+        "Quotes ' and '' and \\ and a line\nbreak",
+        "Ends with a quote'",
+        "Unicode: £ – é",
+    ],
+)
+def test_descriptions_reach_comments_and_parquet_metadata_exactly(
+    tmp_path: Path, text: str
+) -> None:
+    described = {("marts", "t"): (text, {"a": text, "b": ""})}
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as shared", [str(tmp_path / "f.duckdb")])
+        con.execute('create schema shared.marts; create table shared.marts.t (a int, "B" int)')
+        publisher.write_comments(con, publisher.describe(con, "shared", "marts", "t", described))
+        assert con.sql(
+            "select comment from duckdb_tables() where database_name = 'shared'"
+        ).fetchall() == [(text,)]
+        assert con.sql(
+            "select column_name, comment from duckdb_columns() where database_name = 'shared' "
+            "order by column_index"
+        ).fetchall() == [("a", text), ("B", None)]
+        parquet = tmp_path / "t.parquet"
+        con.execute(
+            "copy (select * from shared.marts.t) to ? (format parquet"
+            + publisher._parquet_metadata("marts", "t", described)
+            + ")",
+            [str(parquet)],
+        )
+        metadata = dict(
+            con.execute(
+                "select decode(key), decode(value) from parquet_kv_metadata(?)", [str(parquet)]
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert metadata == {"description": text, "column:a": text}
