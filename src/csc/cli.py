@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from csc import engines, reference
+from csc.progress import Progress, Stages
 from csc.warehouse import Home
 
 console = Console(highlight=False)
@@ -99,7 +99,8 @@ def generate(
             for path in sorted((raw / council).rglob("*"))
             if path.is_file() and path.suffix.lower() in privacy.RETURN_SUFFIXES
         ]
-    results = privacy.pseudonymise_many(jobs)
+    with Progress("pseudonymising", len(jobs)) as progress:
+        results = privacy.pseudonymise_many(jobs, progress=progress)
     for council in {dest.relative_to(out).parts[0] for _, dest, _ in jobs}:
         privacy.stamp_results(
             [r for r in results if r.dest and r.dest.relative_to(out).parts[0] == council], council
@@ -141,26 +142,6 @@ def pseudonymise(src: Path, dest: Path, la_code: str, key_file: Path) -> None:
             console.print(f"{result.source} -> {result.dest} ({result.kind}, {result.rows} rows)")
     if refused:
         sys.exit(1)
-
-
-def _progress() -> tuple[Progress, object]:
-    bar = Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=not console.is_terminal,
-        disable=not console.is_terminal,
-    )
-    tasks: dict[str, int] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
-
-    return bar, update
 
 
 def _print_load(report) -> None:
@@ -228,9 +209,8 @@ def load(home: Home) -> None:
     from csc import load as loader
 
     with _holding(home):
-        bar, update = _progress()
-        with bar:
-            report = loader.load(home, progress=update)
+        with Stages() as stages:
+            report = loader.load(home, progress=stages)
         _print_load(report)
         engine = _engine()
         if engine != "duckdb":
@@ -387,9 +367,8 @@ def run(home: Home) -> None:
         stages[name] = time.perf_counter() - begun
 
     with _holding(home):
-        bar, update = _progress()
-        with stage("load"), bar:
-            report = loader.load(home, progress=update)
+        with stage("load"), Stages() as stages:
+            report = loader.load(home, progress=stages)
         _print_load(report)
         with stage("build"):
             if engine == engines.DEFAULT:

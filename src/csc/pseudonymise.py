@@ -37,6 +37,8 @@ from csc import annex_a, cin, layout, stamp
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET  # nosec B405 # for type hints only; nothing is parsed here
 
+    from csc.progress import Progress
+
 TOKEN_HEX_CHARS = 16
 TOKEN_PATTERN = r"^[0-9a-f]{16}$"  # nosec B105 # the shape of a token, not a secret
 FULL_POSTCODE = re.compile(r"^\s*([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9])[A-Z]{2}\s*$", re.IGNORECASE)
@@ -250,9 +252,12 @@ def _one(job: tuple[Path, Path, bytes]) -> Result:
 
 
 def pseudonymise_many(
-    jobs: list[tuple[Path, Path, bytes]], workers: int | None = None
+    jobs: list[tuple[Path, Path, bytes]],
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> list[Result]:
-    """Pseudonymise many (source, dest, key) files, one process per core.
+    """Pseudonymise many (source, dest, key) files, one process per core, advancing
+    `progress` by one for each file done.
 
     Rewriting XML and workbooks is Python-bound, so a region's worth spreads over processes.
     """
@@ -260,14 +265,21 @@ def pseudonymise_many(
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    def advanced(results):  # noqa: ANN001, ANN202 - results as they come
+        for result in results:
+            if progress is not None:
+                progress.advance()
+            yield result
+
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers < 2:
-        return [_one(job) for job in jobs]
+        return list(advanced(_one(job) for job in jobs))
     # Biggest first, so no large file is left for the end.
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = dict(zip(order, pool.map(_one, [jobs[i] for i in order], chunksize=4), strict=True))
+        results = pool.map(_one, [jobs[i] for i in order], chunksize=4)
+        done = dict(zip(order, advanced(results), strict=True))
     return [done[i] for i in range(len(jobs))]
 
 
