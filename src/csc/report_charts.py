@@ -137,15 +137,25 @@ def trend_chart(
     unit: str,
     summary: str,
     styles: Sequence[int] | None = None,
+    partial_years: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Lines over the years for the council, the region, its neighbours and England.
 
     `styles` picks each series' colour and dash by position in SERIES_COLOURS (by default
-    the first ones, in order), so a series keeps its look on every chart.
+    the first ones, in order), so a series keeps its look on every chart. A point of one of
+    `partial_years` (an in-year extract: part of a year) is drawn open and apart, never
+    joined to the line of full years.
     """
     data = Datasets()
+    # Only years with a point drawn, and only beside full years: a layer with nothing to
+    # draw has no extent.
+    partial = set(partial_years) & {p.year for p in points}
+    if not {p.year for p in points} - partial:
+        partial = set()
     rows = [
-        {"year": p.year, "series": p.series, "value": p.value, "label": p.label} for p in points
+        {"year": p.year, "series": p.series, "value": p.value, "label": p.label}
+        | ({"partial": p.year in partial} if partial else {})
+        for p in points
     ]
     styles = list(styles) if styles is not None else list(range(len(series)))
     colours = [SERIES_COLOURS[i] for i in styles]
@@ -178,8 +188,14 @@ def trend_chart(
                 alt.Tooltip("label:N", title="Value"),
             ],
         )
-        .properties(width="container", height=TREND_HEIGHT)
     )
+    if partial:
+        full = chart.transform_filter("!datum.partial")
+        part = chart.mark_point(size=70, filled=False, strokeWidth=2).transform_filter(
+            "datum.partial"
+        )
+        chart = alt.layer(full, part)
+    chart = chart.properties(width="container", height=TREND_HEIGHT)
     return _finish(chart, summary, data)
 
 

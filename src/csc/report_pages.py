@@ -135,6 +135,8 @@ class Tile:
     quartile_class: str
     trend: Trend | None
     figure: Figure
+    # An in-year extract newer than the headline year: part of a year, never compared.
+    year_to_date: Markup | None = None
 
 
 @dataclass
@@ -230,9 +232,17 @@ def _year_label(row: Row) -> Markup:
     return Markup("{}{}").format(row["collection_year"], extra)
 
 
+def headline_row(rows: list[Row]) -> Row:
+    """The row a figure is headlined on: the last complete collection year (an in-year
+    extract covers part of a year and would read as a fall against full years), or the
+    newest row when there is no complete year."""
+    complete = [r for r in rows if not r["is_in_year"]]
+    return complete[-1] if complete else rows[-1]
+
+
 def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Figure:
     """A council's indicator over the years beside the region, neighbours and England."""
-    latest = rows[-1]
+    latest = headline_row(rows)
     unit = latest["unit"]
     years = [r["collection_year"] for r in rows]
     series = (council_name, REGION_NAME, "Neighbours (average)", "England")
@@ -254,7 +264,7 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
     )
     notes = [
         f"{r['collection_year']} is an in-year extract to {long_date(r['period_end'])}, "
-        "not a full year."
+        "not a full year: drawn as an open point, apart from the line of full years."
         for r in rows
         if r["is_in_year"]
     ]
@@ -263,7 +273,13 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
     spec = None
     if points:
         chart = charts.trend_chart(
-            points, years, [series[i] for i in drawn], unit, summary, styles=drawn
+            points,
+            years,
+            [series[i] for i in drawn],
+            unit,
+            summary,
+            styles=drawn,
+            partial_years=[r["collection_year"] for r in rows if r["is_in_year"]],
         )
         spec = charts.spec_json(chart)
     return Figure(
@@ -278,8 +294,9 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
 
 
 def _tile(ids: Ids, rows: list[Row], definition: Row | None) -> Tile:
-    """An indicator's latest published figures for a council, and its trend."""
-    latest = rows[-1]
+    """An indicator's figures for a council in its last complete year, its trend, and any
+    newer in-year extract beside them as the year to date."""
+    latest = headline_row(rows)
     unit = latest["unit"]
     name = latest["indicator_name"] or latest["indicator"]
     counts = None
@@ -317,6 +334,22 @@ def _tile(ids: Ids, rows: list[Row], definition: Row | None) -> Tile:
         quartile_class=quartile_class(latest),
         trend=_trend(latest),
         figure=_trend_figure(ids, rows, latest["la_name"], name),
+        year_to_date=_year_to_date(rows[-1]) if rows[-1] is not latest else None,
+    )
+
+
+def _year_to_date(row: Row) -> Markup:
+    """An in-year extract's figure, said as part of a year and compared with nothing."""
+    unit = row["unit"]
+    label = UNIT_LABELS.get(unit, "") if shown(row, "value") else ""
+    return Markup(
+        "Year to date, {} to {}: <strong>{}</strong>{}. Part of a year: not compared with full "
+        "years."
+    ).format(
+        row["collection_year"],
+        long_date(row["period_end"]),
+        cell(row["value"], row["value_symbol"], unit),
+        Markup(" {}").format(label) if label else "",
     )
 
 
@@ -569,11 +602,14 @@ def headline_indicators(pack: Pack) -> list[str]:
 
 
 def table_year(rows: list[Row], councils: int) -> str | None:
-    """The latest year most of the region's councils have figures for.
+    """The latest complete collection year most of the region's councils have figures for.
 
-    A newer year that only a few councils have sent in-year extracts for would leave most
-    of the regional table empty; those councils' newer figures are on their own pages.
+    In-year extracts cover part of a year, so a year they stand for is never the table's:
+    set against full years, every count would seem to fall. A newer year that only a few
+    councils have sent would leave most of the regional table empty; those councils' newer
+    figures are on their own pages.
     """
+    rows = [r for r in rows if not r["is_in_year"]] or rows
     sent = {
         year: {r["la_code"] for r in group} for year, group in by(rows, "collection_year").items()
     }
@@ -626,6 +662,8 @@ def _region_trend(ids: Ids, rows: list[Row]) -> Figure:
     unit, name, indicator = first["unit"], first["indicator_name"], first["indicator"]
     by_year = {year: group[0] for year, group in by(rows, "collection_year").items()}
     years = sorted(by_year)
+    # A year any council sent only part of is part of a year for the region too.
+    partial = sorted({r["collection_year"] for r in rows if r["is_in_year"]})
     series = (REGION_NAME, "England")
     fields = SERIES_FIELDS[1], SERIES_FIELDS[3]
     points = [
@@ -643,7 +681,11 @@ def _region_trend(ids: Ids, rows: list[Row]) -> Figure:
         for y in years
     ]
     summary = f"{name}, {REGION_NAME} and England, {years[0]} to {years[-1]}. " + "; ".join(said)
-    spec = charts.trend_chart(points, years, series, unit, summary, [1, 3]) if points else None
+    spec = (
+        charts.trend_chart(points, years, series, unit, summary, [1, 3], partial_years=partial)
+        if points
+        else None
+    )
     return Figure(
         ids(f"{indicator}-region"),
         f"{name}: {REGION_NAME} over time",
@@ -730,7 +772,11 @@ def overview_page(pack: Pack) -> dict[str, Any]:
         "reference_rows": reference_rows,
         "in_year": [f"{name} (to {long_date(end)})" for name, end in in_year],
         "later": [
-            {"year": y, "councils": sorted({r["la_name"] for r in group})}
+            {
+                "year": y,
+                "councils": sorted({r["la_name"] for r in group}),
+                "in_year": all(r["is_in_year"] for r in group),
+            }
             for y, group in sorted(later.items())
         ],
         "figures": figures,

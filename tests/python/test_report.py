@@ -118,7 +118,12 @@ def test_suppressed_cells_print_their_symbol_and_private_numbers_appear_nowhere(
 def test_each_council_page_says_which_period_its_figures_cover(pack: Path) -> None:
     in_year = (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8")
     assert "in-year extract</span> to <strong>30 September 2024</strong>" in in_year
-    assert "2024-25, in-year extract to 30 September 2024" in tile(in_year, "cla_rate_per_10k")
+    # The tile headlines the last full year; the in-year extract is the year to date beside
+    # it, compared with nothing.
+    rate = tile(in_year, "cla_rate_per_10k")
+    assert '<p class="period">2023-24' in rate
+    assert "Year to date, 2024-25 to 30 September 2024: <strong>" in rate
+    assert "Part of a year: not compared with full years." in rate
     annual = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
     assert "annual return to <strong>31 March 2024</strong>" in annual
 
@@ -128,7 +133,7 @@ def test_tiles_compare_rank_and_show_the_direction_of_travel_in_words(pack: Path
     row = con.execute(
         "select value, region_value, rank_in_region, councils_ranked, quartile_in_region, "
         "direction_of_travel, travel_assessment from regional.benchmark_indicators "
-        "where la_code = ? and indicator = 'care_leavers_eet_pct' and collection_year = '2024-25'",
+        "where la_code = ? and indicator = 'care_leavers_eet_pct' and collection_year = '2023-24'",
         [IN_YEAR_COUNCIL],
     ).fetchall()[0]
     con.close()
@@ -141,23 +146,24 @@ def test_tiles_compare_rank_and_show_the_direction_of_travel_in_words(pack: Path
     assert f"{report_format.ordinal(rank)} of {ranked}" in html
     assert f"<strong>{quartile} of 4</strong>" in html
     word = report_pages.DIRECTIONS[direction][1]
-    assert f"{word} on 2023-24" in html and report_pages.ASSESSMENTS[assessment] in html
+    assert f"{word} on 2022-23" in html and report_pages.ASSESSMENTS[assessment] in html
     assert f"trend-{assessment}" in html
 
 
 def test_the_overview_shades_quartiles_and_lists_region_and_england(pack: Path) -> None:
     index = (pack / "index.html").read_text(encoding="utf-8")
-    assert "Headline indicators, 2024-25" in index
+    # The last full year: the in-year extracts of 2024-25 are part of a year.
+    assert "Headline indicators, 2023-24" in index
     table = re.search(r'<table class="headline-table">.*?</table>', index, re.S).group(0)
     assert re.search(
         r'<td class="q1">[^<]*<span class="num">[^<]+</span> <span class="qtag">Q1', table
     )
     assert 'class="q1 neutral"' in table  # neither higher nor lower is better: blue
     assert '<th scope="row">South East</th>' in table and '<th scope="row">England</th>' in table
-    # The Isle of Wight sent no in-year extract: not available, never a number.
+    # The Isle of Wight sent no in-year extract: its full year is in the table all the same.
     wight = re.search(r"Isle of Wight</a></th>(.*?)</tr>", table).group(1)
-    assert wight.count(">x</abbr>") == wight.count("<td")
-    assert "2024-25 figures from some councils are in-year extracts" in index
+    assert wight.count('<span class="num">') > wight.count(">x</abbr>")
+    assert "2024-25 is not over: its figures are in-year extracts from 3 of the" in index
 
 
 def test_numbers_are_written_for_people() -> None:
@@ -424,3 +430,19 @@ def test_the_pack_is_the_same_whatever_order_the_rows_are_stored_in(tmp_path: Pa
     assert pages(first.published / report.REPORT_FOLDER) == pages(
         second.published / report.REPORT_FOLDER
     )
+
+
+def test_an_in_year_point_is_drawn_apart_from_the_line_of_full_years(pack: Path) -> None:
+    html = (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8")
+    figure = re.search(
+        r'data-chart-for="chart-\d+-cla_at_31_march">(.*?)</script>', html, re.S
+    ).group(1)
+    spec = json.loads(figure)
+    filters = sorted(layer["transform"][0]["filter"] for layer in spec["layer"])
+    assert filters == ["!datum.partial", "datum.partial"]
+    rows = [r for values in spec["datasets"].values() for r in values]
+    assert {r["year"] for r in rows if r["partial"]} == {"2024-25"}
+    assert {r["year"] for r in rows if not r["partial"]} == {"2022-23", "2023-24"}
+    # A council that sent no in-year extract has plain lines.
+    annual = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
+    assert '"partial"' not in annual
