@@ -293,7 +293,19 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
     )
 
 
-def _tile(ids: Ids, rows: list[Row], definition: Row | None) -> Tile:
+# Fewer neighbours with a value than this, and their average is said to be thin.
+FEW_NEIGHBOURS = 3
+
+
+def _neighbours_note(shown: int | None, listed: int) -> str:
+    """How many of a council's neighbours the average is of, and whether that is thin."""
+    if shown is None:
+        return ""
+    of = f" of {listed}" if listed else ""
+    return f"average of {shown}{of}" + (": too few to rely on" if shown < FEW_NEIGHBOURS else "")
+
+
+def _tile(ids: Ids, rows: list[Row], definition: Row | None, neighbours_listed: int = 0) -> Tile:
     """An indicator's figures for a council in its last complete year, its trend, and any
     newer in-year extract beside them as the year to date."""
     latest = headline_row(rows)
@@ -324,7 +336,7 @@ def _tile(ids: Ids, rows: list[Row], definition: Row | None) -> Tile:
             (REGION_NAME, "", cell(latest["region_value"], latest["region_value_symbol"], unit)),
             (
                 "Statistical neighbours",
-                f"average of {neighbours}" if neighbours is not None else "",
+                _neighbours_note(neighbours, neighbours_listed),
                 cell(latest["neighbour_value"], latest["neighbour_value_symbol"], unit),
             ),
             ("England", "", cell(latest["england_value"], latest["england_value_symbol"], unit)),
@@ -568,7 +580,9 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
     for indicator in pack.indicator_order:
         if indicator in by_indicator:
             rows = sorted(by_indicator[indicator], key=lambda r: r["collection_year"])
-            tile = _tile(ids, rows, pack.definitions.get(indicator))
+            tile = _tile(
+                ids, rows, pack.definitions.get(indicator), len(pack.neighbours.get(code, []))
+            )
             sections[tile.theme].tiles.append(tile)
     returns = _returns(mine)
     return {

@@ -446,3 +446,18 @@ def test_an_in_year_point_is_drawn_apart_from_the_line_of_full_years(pack: Path)
     # A council that sent no in-year extract has plain lines.
     annual = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
     assert '"partial"' not in annual
+
+
+def test_the_neighbour_average_says_how_many_it_is_of_and_when_that_is_thin(pack: Path) -> None:
+    assert report_pages._neighbours_note(6, 10) == "average of 6 of 10"
+    assert report_pages._neighbours_note(2, 10) == "average of 2 of 10: too few to rely on"
+    assert report_pages._neighbours_note(None, 10) == ""
+    page = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
+    notes = re.findall(r"Statistical neighbours <small>\(average of (\d+) of (\d+)([^)]*)\)", page)
+    assert notes
+    for shown, listed, rest in notes:
+        assert int(shown) <= int(listed)
+        assert ("too few" in rest) == (int(shown) < report_pages.FEW_NEIGHBOURS)
+    # Said as what they are: the region's own, not the DfE's.
+    assert "(the DfE's model)" not in page
+    assert "ten other councils of this region nearest to each one" in page
