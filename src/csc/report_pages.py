@@ -7,9 +7,12 @@ number shown is a published value; a cell whose symbol is set is shown as its sy
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -107,6 +110,21 @@ class Figure:
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
     note: str = ""
+
+    @property
+    def download(self) -> str:
+        """The data table as a CSV file inside a link (opens offline, like the page)."""
+        return csv_link(self.headers, self.rows)
+
+
+def csv_link(headers: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
+    """A `data:` address holding a table as CSV: each cell as the page shows it, without
+    markup (a hidden figure is its symbol), with a byte order mark so Excel reads UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in (headers, *rows):
+        writer.writerow([Markup(value).striptags() if value is not None else "" for value in row])
+    return "data:text/csv;charset=utf-8," + quote("\ufeff" + out.getvalue(), safe="")
 
 
 @dataclass
@@ -784,6 +802,13 @@ def overview_page(pack: Pack) -> dict[str, Any]:
         ],
         "table": table,
         "reference_rows": reference_rows,
+        "table_download": csv_link(
+            ["Council", *(by_indicator[i][0]["indicator_name"] for i in headline)],
+            [
+                *([r["council"]["la_name"], *(c["value"] for c in r["cells"])] for r in table),
+                *([r["label"], *r["cells"]] for r in reference_rows),
+            ],
+        ),
         "in_year": [f"{name} (to {long_date(end)})" for name, end in in_year],
         "later": [
             {

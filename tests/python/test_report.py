@@ -185,6 +185,8 @@ def test_pages_reach_for_nothing_outside_the_pack(pack: Path) -> None:
         assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html), name
         assert "<link" not in html, name
         for target in re.findall(r'href="([^"#]+)', html):
+            if target.startswith("data:text/csv;"):
+                continue  # a download carried inside the page itself
             assert (pack / target).exists(), f"{name} links to missing {target}"
 
 
@@ -461,3 +463,28 @@ def test_the_neighbour_average_says_how_many_it_is_of_and_when_that_is_thin(pack
     # Said as what they are: the region's own, not the DfE's.
     assert "(the DfE's model)" not in page
     assert "ten other councils of this region nearest to each one" in page
+
+
+def _downloads(html: str) -> list[list[list[str]]]:
+    """Every CSV a page offers, read back as rows."""
+    import csv as csv_module
+    from urllib.parse import unquote
+
+    found = re.findall(r'<a download="[^"]+\.csv" href="data:text/csv;charset=utf-8,([^"]+)"', html)
+    return [list(csv_module.reader(unquote(f).lstrip("\ufeff").splitlines())) for f in found]
+
+
+def test_every_table_of_a_council_page_and_the_overview_can_be_downloaded(pack: Path) -> None:
+    page = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
+    tables = page.count("<table>") - page.count('<table class="compare">')
+    files = _downloads(page)
+    assert len(files) >= tables - 1 > 0  # every data table; the returns list is not a figure
+    for rows in files:
+        assert len({len(r) for r in rows}) == 1, rows[:2]  # a header and rows of its width
+        assert not any("<" in cell for r in rows for cell in r), rows[:2]
+    # A hidden figure is its symbol in the file too, never a number.
+    assert any("c" in r[1:] for rows in files for r in rows[1:])
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    headline = _downloads(index)[0]
+    assert headline[0][0] == "Council"
+    assert {r[0] for r in headline[1:]} >= {"South East", "England"}
