@@ -134,3 +134,33 @@ def test_the_quality_page_shows_each_returns_dfe_errors_as_published(home, pack)
             for (la, name, y, day, code) in rules
             if (la, name, y, day) == (la_code, return_name, year, reference_date)
         }
+
+
+def test_the_quality_page_filters_a_councils_files_as_you_type(pack, tmp_path):
+    html = (pack / "quality.html").read_text(encoding="utf-8")
+    council = re.search(r'data-filter-for="files-(E\d+)"', html).group(1)
+    table = re.search(rf'<table class="files" id="files-{council}">(.*?)</table>', html, re.S)
+    year = re.search(r"<td>(\d{4}-\d{2})</td>", table.group(1)).group(1)
+    # Type a collection year into the council's filter, as a reader would.
+    typing = (
+        "<script>"
+        f"const box = document.querySelector('input[data-filter-for=\"files-{council}\"]');"
+        f"box.value = '{year}'; box.dispatchEvent(new Event('input'));"
+        "</script>"
+    )
+    page = tmp_path / "quality.html"
+    before, end, after = html.rpartition("</body>")
+    page.write_text(before + typing + end + after, encoding="utf-8")
+    result = chromium("--dump-dom", page.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert console_messages(result.stderr) == []
+    filtered = re.search(
+        rf'<table class="files" id="files-{council}">.*?<tbody>(.*?)</tbody>', result.stdout, re.S
+    ).group(1)
+    rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", filtered, re.S)
+    shown = [text for attributes, text in rows if "hidden" not in attributes]
+    hidden = [text for attributes, text in rows if "hidden" in attributes]
+    assert shown and hidden, "the filter should keep some rows and hide others"
+    assert all(year in text for text in shown)
+    assert not any(year in text for text in hidden)
+    assert "A count of rows from 1 to 9 shows" in html
