@@ -196,7 +196,7 @@ def test_without_dfe_tables_the_quality_page_says_so(tmp_path: Path) -> None:
     quality = (report.write_report(home).parent / "quality.html").read_text(encoding="utf-8")
     assert quality.count("No DfE validation published yet") == len(SMALL_REGION)
     assert "Quarantined files" in quality  # the files are still listed
-    assert "<script" not in quality  # nothing to draw, so no drawing script
+    assert '<script type="module">' not in quality  # nothing to draw, so no drawing script
 
 
 def test_a_file_refused_before_its_date_was_known_is_listed(tmp_path: Path) -> None:
