@@ -41,6 +41,8 @@ import altair as alt
 COUNCIL_COLOUR = "#1d4f91"
 REGION_COLOUR = "#b33c00"
 NEIGHBOURS_COLOUR = "#0b6e66"
+# Other councils' bars beside a highlighted one.
+MUTED_COLOUR = "#9ca3af"
 ENGLAND_COLOUR = "#4b5563"
 SERIES_COLOURS = (COUNCIL_COLOUR, REGION_COLOUR, NEIGHBOURS_COLOUR, ENGLAND_COLOUR)
 SERIES_DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3])
@@ -208,15 +210,29 @@ class Bar:
 
 
 def council_bars(
-    bars: Sequence[Bar], unit: str, summary: str, reference: float | None, reference_label: str
+    bars: Sequence[Bar],
+    unit: str,
+    summary: str,
+    reference: float | None,
+    reference_label: str,
+    highlight: str | None = None,
 ) -> dict[str, Any]:
-    """One bar per council, in rank order, with the region's value as a dashed line."""
+    """One bar per council, in rank order, with the region's value as a dashed line; with
+    `highlight`, that council's bar in the council colour and the others muted."""
     data = Datasets()
     rows = [{"council": b.category, "value": b.value, "label": b.label} for b in bars]
+    colour = (
+        alt.condition(
+            alt.datum.council == highlight, alt.value(COUNCIL_COLOUR), alt.value(MUTED_COLOUR)
+        )
+        if highlight is not None
+        else alt.value(COUNCIL_COLOUR)
+    )
     base = (
         alt.Chart(data(rows))
-        .mark_bar(color=COUNCIL_COLOUR)
+        .mark_bar()
         .encode(
+            color=colour,
             y=alt.Y("council:N", sort=[b.category for b in bars], title=None),
             x=alt.X("value:Q", axis=_axis(unit), scale=alt.Scale(zero=True)),
             tooltip=[

@@ -621,6 +621,7 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
             for n in pack.neighbours.get(code, [])
         ],
         "has_neighbours": pack.has["statistical_neighbours"],
+        "neighbour_figures": neighbour_figures(pack, council, ids),
     }
 
 
@@ -651,8 +652,9 @@ def table_year(rows: list[Row], councils: int) -> str | None:
     return max(sent, default=None)
 
 
-def _region_bars(ids: Ids, rows: list[Row], year: str) -> Figure:
-    """Every council's published value in a year, best (or highest) first."""
+def _region_bars(ids: Ids, rows: list[Row], year: str, highlight: Row | None = None) -> Figure:
+    """Every council's published value in a year, best (or highest) first; given a council
+    (`highlight`), only it and its neighbours, its bar picked out."""
     first = rows[0]
     unit, name, indicator = first["unit"], first["indicator_name"], first["indicator"]
     rows = sorted(
@@ -672,20 +674,55 @@ def _region_bars(ids: Ids, rows: list[Row], year: str) -> Figure:
     ]
     line = float(first["region_value"]) if shown(first, "region_value") else None
     spec = charts.council_bars(
-        bars, unit, summary, line, plain(line, None, unit) if line is not None else ""
+        bars,
+        unit,
+        summary,
+        line,
+        plain(line, None, unit) if line is not None else "",
+        highlight=highlight["la_name"] if highlight else None,
     )
     standing = [
         [r["la_name"], cell(r["value"], r["value_symbol"], unit), *_standing(r)] for r in rows
     ]
+    title = (
+        f"{name}: {highlight['la_name']} among its neighbours, {year}"
+        if highlight
+        else f"{name}: councils, {year}"
+    )
     return Figure(
-        ids(f"{indicator}-councils"),
-        f"{name}: councils, {year}",
+        ids(f"{indicator}-{'neighbours' if highlight else 'councils'}"),
+        title,
         summary,
         charts.spec_json(spec) if bars else None,
         ("Council", "Value", "Rank in region", "Quartile"),
         standing,
-        f"The dashed line is the {REGION_NAME} value. Suppressed councils are not drawn.",
+        f"The dashed line is the {REGION_NAME} value. Suppressed councils are not drawn."
+        + (" Ranks are among all the region's councils." if highlight else ""),
     )
+
+
+def neighbour_figures(pack: Pack, council: Row, ids: Ids) -> list[Figure]:
+    """For each headline indicator, the council and its neighbours in its last complete
+    year, ranked, the council's bar picked out."""
+    code = council["la_code"]
+    circle = {code} | {n["neighbour_la_code"] for n in pack.neighbours.get(code, [])}
+    if len(circle) < 2:
+        return []
+    figures = []
+    by_indicator = by(pack.indicators, "indicator")
+    for indicator in headline_indicators(pack):
+        mine = [r for r in by_indicator.get(indicator, []) if r["la_code"] == code]
+        if not mine:
+            continue
+        year = headline_row(sorted(mine, key=lambda r: r["collection_year"]))["collection_year"]
+        rows = [
+            r
+            for r in by_indicator[indicator]
+            if r["collection_year"] == year and r["la_code"] in circle
+        ]
+        own = next(r for r in rows if r["la_code"] == code)
+        figures.append(_region_bars(ids, rows, year, highlight=own))
+    return figures
 
 
 def _region_trend(ids: Ids, rows: list[Row]) -> Figure:

@@ -488,3 +488,34 @@ def test_every_table_of_a_council_page_and_the_overview_can_be_downloaded(pack: 
     headline = _downloads(index)[0]
     assert headline[0][0] == "Council"
     assert {r[0] for r in headline[1:]} >= {"South East", "England"}
+
+
+def test_each_council_page_ranks_it_among_its_neighbours(pack: Path) -> None:
+    page = (pack / f"{PLANTED.council}.html").read_text(encoding="utf-8")
+    assert 'id="neighbours"' in page
+    con = duckdb.connect(str(pack.parent / "regional" / "region.duckdb"), read_only=True)
+    try:
+        names = dict(con.sql("select la_code, la_name from regional.councils").fetchall())
+        circle = {PLANTED.council} | {
+            n
+            for (n,) in con.execute(
+                "select neighbour_la_code from regional.statistical_neighbours where la_code = ?",
+                [PLANTED.council],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    charts = re.findall(
+        r'data-chart-for="(chart-\d+-[a-z0-9_]+-neighbours)">(.*?)</script>', page, re.S
+    )
+    assert charts
+    own = names[PLANTED.council]
+    drawn_with_it = 0
+    for chart_id, text in charts:
+        spec = json.loads(text)
+        drawn = {r["council"] for rows in spec["datasets"].values() for r in rows if "council" in r}
+        assert drawn <= {names[c] for c in circle}, chart_id
+        drawn_with_it += own in drawn  # not drawn where its figure is hidden
+        # The council's own bar is picked out.
+        assert own in json.dumps(spec["layer"][0]["encoding"]["color"])
+    assert drawn_with_it > 0
