@@ -53,6 +53,7 @@ from csc.build import (
     last_good_build,
 )
 from csc.crash import crash_point
+from csc.progress import Progress
 from csc.warehouse import Home, spill_beyond, stage_memory_limit
 
 STORAGE_VERSION = "v1.4.0"
@@ -373,28 +374,46 @@ def publish_councils(
     if not models:
         return {}
     out = {}
-    for council in reference.councils():
-        target = home.published / "councils" / council / "warehouse.duckdb"
-        if councils is not None and council not in councils and target.exists():
-            continue
-        part = target.with_name(target.name + ".part")
-        _attach_new(con, part, "shared")
-        comments: list[str] = []
-        for schema, name in models:
-            con.execute(f'create schema if not exists shared."{schema}"')
-            con.execute(
-                f'create table shared."{schema}"."{name}" as '
-                f'select * from private."{schema}"."{name}" where la_code = ?',  # nosec B608 # our own table and column names; values are bound
-                [council],
-            )
-            comments += describe(con, "shared", schema, name, described or {})
-        write_comments(con, comments)
-        con.execute("detach shared")
-        _readonly(part)
-        crash_point("publish")  # a council's file written, not yet in place
-        os.replace(part, target)
-        out[council] = target
+    chosen = [
+        council
+        for council in reference.councils()
+        if councils is None
+        or council in councils
+        or not (home.published / "councils" / council / "warehouse.duckdb").exists()
+    ]
+    with Progress("writing council files", len(chosen)) as progress:
+        for council in chosen:
+            out[council] = _publish_council(con, home, council, models, described)
+            progress.advance()
     return out
+
+
+def _publish_council(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    council: str,
+    models: list[tuple[str, str]],
+    described: Described | None,
+) -> Path:
+    """One council's own file: its rows of each council-audience model."""
+    target = home.published / "councils" / council / "warehouse.duckdb"
+    part = target.with_name(target.name + ".part")
+    _attach_new(con, part, "shared")
+    comments: list[str] = []
+    for schema, name in models:
+        con.execute(f'create schema if not exists shared."{schema}"')
+        con.execute(
+            f'create table shared."{schema}"."{name}" as '
+            f'select * from private."{schema}"."{name}" where la_code = ?',  # nosec B608 # our own table and column names; values are bound
+            [council],
+        )
+        comments += describe(con, "shared", schema, name, described or {})
+    write_comments(con, comments)
+    con.execute("detach shared")
+    _readonly(part)
+    crash_point("publish")  # a council's file written, not yet in place
+    os.replace(part, target)
+    return target
 
 
 def _engine_outcome(home: Home, engine: str) -> BuildOutcome | None:

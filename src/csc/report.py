@@ -37,6 +37,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from csc import gate, report_charts, report_pages
+from csc.progress import Progress
 from csc.report_format import LEGEND_SYMBOLS, SYMBOLS, short_date
 from csc.report_pages import REGION_NAME, Pack, Row, by
 from csc.warehouse import Home
@@ -174,9 +175,11 @@ def _write_report(home: Home) -> Path:
     shutil.rmtree(part, ignore_errors=True)
     part.mkdir(parents=True)
     env = _environment()
-    for name, (template, context) in pages.items():
-        html = env.get_template(template).render(**common, **context, page=name)
-        (part / name).write_text(html, encoding="utf-8")
+    with Progress("writing the pack", len(pages), unit="pages") as progress:
+        for name, (template, context) in pages.items():
+            html = env.get_template(template).render(**common, **context, page=name)
+            (part / name).write_text(html, encoding="utf-8")
+            progress.advance()
     # The publication gate: nothing shaped like an identifier leaves in a page; the
     # previous pack stays when something does.
     findings = gate.scan_text_files(

@@ -80,3 +80,15 @@ def test_generate_and_load_say_how_far_they_have_got(tmp_path) -> None:
     done = csc(home, "load")
     assert done.returncode == 0, done.stderr
     assert re.search(r"scan: (\d+) of \1 \(100%\)", done.stderr), done.stderr
+
+
+def test_the_pack_says_how_far_it_has_got(tmp_path) -> None:
+    from csc import report
+    from csc.warehouse import Home
+    from regional_fixture import write_regional
+
+    home = Home(tmp_path)
+    write_regional(report.regional_file(home))
+    done = csc(home.root, "report")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"writing the pack: (\d+) of \1 pages \(100%\)", done.stderr), done.stderr
