@@ -117,13 +117,20 @@ class Figure:
         return csv_link(self.headers, self.rows)
 
 
+def _plain_text(value: Any) -> str:
+    """A cell as text: markup without its tags, anything else as it is."""
+    if value is None:
+        return ""
+    return value.striptags() if isinstance(value, Markup) else str(value)
+
+
 def csv_link(headers: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
     """A `data:` address holding a table as CSV: each cell as the page shows it, without
     markup (a hidden figure is its symbol), with a byte order mark so Excel reads UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in (headers, *rows):
-        writer.writerow([Markup(value).striptags() if value is not None else "" for value in row])
+        writer.writerow([_plain_text(value) for value in row])
     return "data:text/csv;charset=utf-8," + quote("\ufeff" + out.getvalue(), safe="")
 
 
