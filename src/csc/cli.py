@@ -209,8 +209,8 @@ def load(home: Home) -> None:
     from csc import load as loader
 
     with _holding(home):
-        with Stages() as stages:
-            report = loader.load(home, progress=stages)
+        with Stages() as progress:
+            report = loader.load(home, progress=progress)
         _print_load(report)
         engine = _engine()
         if engine != "duckdb":
@@ -367,8 +367,8 @@ def run(home: Home) -> None:
         stages[name] = time.perf_counter() - begun
 
     with _holding(home):
-        with stage("load"), Stages() as stages:
-            report = loader.load(home, progress=stages)
+        with stage("load"), Stages() as progress:
+            report = loader.load(home, progress=progress)
         _print_load(report)
         with stage("build"):
             if engine == engines.DEFAULT:
