@@ -283,7 +283,8 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """Text as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -304,11 +305,11 @@ def _leaves(sql: str, name: str, kind: duckdb.DuckDBPyType, depth: int = 0) -> I
         yield _Leaf(name, f"cast({sql} as varchar)", False)
     elif kind.id == "struct":
         for field, field_kind in kind.children:
-            inner = f"struct_extract({sql}, {_literal(field)})"
+            inner = f"struct_extract({sql}, {sql_literal(field)})"
             yield from _leaves(inner, f"{name}.{field}", field_kind, depth)
     elif kind.id == "union":
         for member, member_kind in kind.children[1:]:
-            inner = f"union_extract({sql}, {_literal(member)})"
+            inner = f"union_extract({sql}, {sql_literal(member)})"
             yield from _leaves(inner, f"{name}.{member}", member_kind, depth)
     elif kind.id in ("list", "array"):
         yield from _list_leaves(sql, name, kind.children[0][1], depth)

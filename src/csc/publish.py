@@ -163,10 +163,6 @@ def descriptions(home: Home, target: str = BUILD_TARGET) -> Described:
     return out
 
 
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def describe(
     con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str, described: Described
 ) -> list[str]:
@@ -174,16 +170,17 @@ def describe(
     table in the attached `database`, for the columns it has (`write_comments` runs them)."""
     text, columns = described.get((schema, name), ("", {}))
     table = f'{database}."{schema}"."{name}"'
-    statements = [f"comment on table {table} is {_text(text)}"] if text else []
+    statements = [f"comment on table {table} is {gate.sql_literal(text)}"] if text else []
     present = con.execute(
         "select column_name from duckdb_columns() "
         "where database_name = ? and schema_name = ? and table_name = ?",
         [database, schema, name],
     ).fetchall()
     for (column,) in present:
-        if columns.get(column.lower()):
+        meaning = columns.get(column.lower())
+        if meaning:
             statements.append(
-                f'comment on column {table}."{column}" is {_text(columns[column.lower()])}'
+                f'comment on column {table}."{column}" is {gate.sql_literal(meaning)}'
             )
     return statements
 
@@ -206,7 +203,11 @@ def _parquet_metadata(schema: str, name: str, described: Described) -> str:
     ]
     if not pairs:
         return ""
-    return ", kv_metadata {" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in pairs) + "}"
+    return (
+        ", kv_metadata {"
+        + ", ".join(f"{gate.sql_literal(k)}: {gate.sql_literal(v)}" for k, v in pairs)
+        + "}"
+    )
 
 
 def _council_predicate(councils: tuple[str, ...]) -> str:
