@@ -72,6 +72,7 @@ history as (
                     then events.event_date
             end
         ) as last_cin_plan_end,
+        min(case when events.event_type = 'referral' then events.event_date end) as first_referral,
         max(case when events.event_type = 'referral' then events.event_date end) as last_referral,
         max(
             case
@@ -100,6 +101,7 @@ routed as (
         periods.period_start_date,
         history.last_cp_plan_start,
         history.last_cin_plan_start,
+        history.first_referral,
         history.last_referral,
         history.last_early_help_start,
         case
@@ -149,6 +151,7 @@ final as (
         routed.had_early_help_before_care,
         routed.last_cp_plan_start,
         routed.last_cin_plan_start,
+        routed.first_referral,
         routed.last_referral,
         routed.last_early_help_start
     from routed

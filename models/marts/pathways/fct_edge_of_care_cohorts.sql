@@ -1,7 +1,9 @@
 {{ config(materialized='table') }}
 
--- Edge-of-care cohorts per council and collection year: of the children who had an early
--- help assessment start or a referral in the year (entering at the first), the share who
+-- Edge-of-care cohorts per council, collection year and cohort: of the children who had an
+-- early help assessment start or a referral in the year (early_help_or_referral, entering
+-- at the first), of those with an early help start (early_help) and of those with a
+-- referral (referral), each entering at its first of the kind, the share who
 -- within 6, 12 and 24 months reached a CIN plan, a CP plan or care, or stepped down; and
 -- of those who then left care, the share back in care within 12 months of leaving. Only
 -- fully observable windows count: a child is in a window's denominator only when the
@@ -51,6 +53,7 @@ windows as (
         select
             la_code,
             collection_year,
+            cohort,
             '{{ outcome }}' as outcome,
             window_months,
             case when window_end_date <= {{ observed_to }} then 1 else 0 end as is_observable,
@@ -64,6 +67,7 @@ windows as (
     select
         la_code,
         collection_year,
+        cohort,
         'returned_to_care' as outcome,
         window_months,
         case when return_window_end_date <= care_observed_to then 1 else 0 end as is_observable,
@@ -84,6 +88,7 @@ council_values as (
         councils.la_name,
         {{ region_code('councils.region_name') }} as region_code,
         windows.collection_year,
+        windows.cohort,
         windows.outcome,
         windows.window_months,
         count(*) as cohort_children,
@@ -96,6 +101,7 @@ council_values as (
         councils.la_name,
         councils.region_name,
         windows.collection_year,
+        windows.cohort,
         windows.outcome,
         windows.window_months
 ),
@@ -104,23 +110,26 @@ region_values as (
     select
         region_code,
         collection_year,
+        cohort,
         outcome,
         window_months,
         sum(cohort_children) as region_cohort_children,
         sum(observable_children) as region_observable_children,
         sum(reached_children) as region_reached_children
     from council_values
-    group by region_code, collection_year, outcome, window_months
+    group by region_code, collection_year, cohort, outcome, window_months
 ),
 
 final as (
     select
         -- ids
-        council_values.la_code || ':' || council_values.collection_year || ':' || council_values.outcome
+        council_values.la_code || ':' || council_values.collection_year || ':' || council_values.cohort
+        || ':' || council_values.outcome
         || ':' || cast(council_values.window_months as {{ dbt.type_string() }}) as cohort_outcome_id,
         council_values.la_code,
         council_values.la_name,
         council_values.collection_year,
+        council_values.cohort,
         council_values.outcome,
         cast(council_values.window_months as integer) as window_months,
         -- the council
@@ -141,6 +150,7 @@ final as (
         on
             council_values.region_code = region_values.region_code
             and council_values.collection_year = region_values.collection_year
+            and council_values.cohort = region_values.cohort
             and council_values.outcome = region_values.outcome
             and council_values.window_months = region_values.window_months
 )
