@@ -3,9 +3,11 @@
 dbt writes the private file under build/; nobody else ever opens it, so a reader never
 blocks a build and nothing leaves by accident. What leaves goes to published/:
 
-* `published/warehouse.duckdb`, for the regional hub's analysts: every schema but the raw
-  drops, all councils, child level under pseudonymous tokens, plus the load bookkeeping
-  under `quality`. It stays within the hub.
+* `published/warehouse.duckdb`, for the regional hub's analysts: the marts (all councils,
+  child level under pseudonymous tokens), the regional tables and the reference data, plus
+  the load bookkeeping under `quality`. It stays within the hub. The staging and
+  intermediate layers stay in the private file: analysts would come to depend on tables
+  that change whenever the marts' inner workings do.
 * `published/regional/`, for the region and beyond (councils, partners, the public): only
   the disclosure-controlled aggregates of the `regional` schema, as `region.duckdb` and
   one Parquet file per table. Before it is written, every table is checked to hold no
@@ -57,7 +59,8 @@ from csc.progress import Progress
 from csc.warehouse import Home, spill_beyond, stage_memory_limit
 
 STORAGE_VERSION = "v1.4.0"
-PRIVATE_SCHEMAS = ("raw",)
+# The schemas of the private file that the hub's file holds; every other stays private.
+HUB_SCHEMAS = ("marts", "regional", "reference")
 REGIONAL_SCHEMA = "regional"
 COUNCIL_AUDIENCE = "council"
 # Load bookkeeping the hub's analysts may read, published under the `quality` schema.
@@ -247,7 +250,7 @@ def publish_hub(
     predicate = _council_predicate(councils or ())
     comments: list[str] = []
     for schema, name in _relations(con):
-        if schema in PRIVATE_SCHEMAS:
+        if schema not in HUB_SCHEMAS:
             continue
         table = f'shared."{schema}"."{name}"'
         source = f'private."{schema}"."{name}"'

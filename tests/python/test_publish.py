@@ -25,13 +25,14 @@ def publish(home):  # noqa: ANN001, ANN201
     return publisher.publish(home)
 
 
-def test_published_copy_is_read_only_old_format_and_keeps_raw_private(region):
+def test_published_copy_is_read_only_old_format_and_holds_marts_not_inner_layers(region):
     region.drop("Header.csv", header_text())
     region.drop("Episodes.csv", episodes_text())
     region.load()
     con = duckdb.connect(str(region.home.warehouse))
-    con.execute("create schema staging")
-    con.execute("create table staging.stg_example as select 42 as answer")
+    for schema in ("staging", "intermediate", "marts", "reference"):
+        con.execute(f"create schema {schema}")
+        con.execute(f"create table {schema}.example as select 42 as answer")
     con.close()
 
     path = publish(region.home).hub
@@ -48,8 +49,8 @@ def test_published_copy_is_read_only_old_format_and_keeps_raw_private(region):
             "select distinct schema_name from duckdb_tables() where database_name = 'shared'"
         ).fetchall()
     }
-    assert schemas == {"staging", "quality"}
-    assert con.sql("select answer from shared.staging.stg_example").fetchall() == [(42,)]
+    assert schemas == {"marts", "reference", "quality"}  # not raw, staging or intermediate
+    assert con.sql("select answer from shared.marts.example").fetchall() == [(42,)]
     assert con.sql("select count(*) from shared.quality.load_manifest").fetchall() == [(2,)]
 
 
