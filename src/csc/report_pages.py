@@ -162,6 +162,17 @@ class Tile:
     figure: Figure
     # An in-year extract newer than the headline year: part of a year, never compared.
     year_to_date: Markup | None = None
+    # Against England and against the statistical neighbours.
+    ratings: list[Rating] = field(default_factory=list)
+
+
+@dataclass
+class Rating:
+    """A tile's figure against one comparator, in words (`text`) and colour (`css`)."""
+
+    against: str
+    text: str
+    css: str
 
 
 @dataclass
@@ -330,6 +341,90 @@ def _neighbours_note(shown: int | None, listed: int) -> str:
     return f"average of {shown}{of}" + (": too few to rely on" if shown < FEW_NEIGHBOURS else "")
 
 
+# A council's figure reads as similar to a comparator's within this band; outside it, better
+# or worse by the indicator's polarity. A band for reading, not a statistical test.
+SIMILAR_POINTS = 1.0  # percentages: within 1 percentage point
+SIMILAR_SHARE = 0.05  # rates and money: within 5% of the comparator's value
+RATING_WORDS = {
+    "better": "Better than",
+    "worse": "Worse than",
+    "similar": "Similar to",
+    "higher": "Higher than",
+    "lower": "Lower than",
+}
+
+
+RATING_RULE = (
+    "Each figure is rated against England and against the average of the statistical "
+    "neighbours with a value: better or worse as the indicator's polarity says, or similar "
+    f"when within {SIMILAR_POINTS:g} percentage point (percentages) or within "
+    f"{SIMILAR_SHARE:.0%} (rates and money). A band for reading, not a statistical test; "
+    "counts are not rated, as they depend on the size of the area, and nothing is rated "
+    f"against fewer than {FEW_NEIGHBOURS} neighbours."
+)
+
+
+def similar_band(unit: str) -> str:
+    """The band within which a figure is said to be similar, in words."""
+    if unit == "percent":
+        return f"within {SIMILAR_POINTS:g} percentage point"
+    return f"within {SIMILAR_SHARE:.0%} of it"
+
+
+def judge(value: float, reference: float, polarity: str, unit: str) -> str:
+    """better, worse or similar (higher, lower or similar where neither is better)."""
+    band = SIMILAR_POINTS if unit == "percent" else SIMILAR_SHARE * abs(reference)
+    if abs(value - reference) <= band:
+        return "similar"
+    higher = value > reference
+    if polarity == "higher_is_better":
+        return "better" if higher else "worse"
+    if polarity == "lower_is_better":
+        return "worse" if higher else "better"
+    return "higher" if higher else "lower"
+
+
+def rating(row: Row, against: str, value: str, thin: str = "") -> Rating:
+    """The council's figure of `row` against the comparator in the `value` column."""
+    unit = row["unit"]
+    if unit == "count":
+        return Rating(against, "Not rated: a count depends on the size of the area.", "rating-none")
+    if not shown(row, "value"):
+        return Rating(against, "Not rated: the council's figure is not published.", "rating-none")
+    if not shown(row, value):
+        return Rating(
+            against, f"Not rated: no {against} figure for {row['collection_year']}.", "rating-none"
+        )
+    if thin:
+        return Rating(against, f"Not rated: {thin}.", "rating-none")
+    verdict = judge(float(row["value"]), float(row[value]), row["polarity"], unit)
+    reference = plain(row[value], None, unit)
+    if verdict == "similar":
+        why = similar_band(unit)
+    else:
+        why = POLARITY_LABELS.get(row["polarity"], "").lower()
+    return Rating(
+        against,
+        f"{RATING_WORDS[verdict]} {against} ({reference}): {why}.",
+        f"rating-{verdict}" if verdict in ("better", "worse", "similar") else "rating-neutral",
+    )
+
+
+def tile_ratings(row: Row) -> list[Rating]:
+    """The headline row against England and against the statistical neighbours (not when
+    too few of them have a value)."""
+    neighbours = row.get("neighbours_shown")
+    thin = (
+        f"only {neighbours} neighbours had a value"
+        if neighbours is not None and neighbours < FEW_NEIGHBOURS
+        else ""
+    )
+    return [
+        rating(row, "England", "england_value"),
+        rating(row, "statistical neighbours", "neighbour_value", thin),
+    ]
+
+
 def _tile(ids: Ids, rows: list[Row], definition: Row | None, neighbours_listed: int = 0) -> Tile:
     """An indicator's figures for a council in its last complete year, its trend, and any
     newer in-year extract beside them as the year to date."""
@@ -372,6 +467,7 @@ def _tile(ids: Ids, rows: list[Row], definition: Row | None, neighbours_listed: 
         trend=_trend(latest),
         figure=_trend_figure(ids, rows, latest["la_name"], name),
         year_to_date=_year_to_date(rows[-1]) if rows[-1] is not latest else None,
+        ratings=tile_ratings(latest),
     )
 
 
@@ -629,6 +725,7 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
         ],
         "has_neighbours": pack.has["statistical_neighbours"],
         "neighbour_figures": neighbour_figures(pack, council, ids),
+        "rating_rule": RATING_RULE,
     }
 
 

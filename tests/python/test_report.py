@@ -519,3 +519,83 @@ def test_each_council_page_ranks_it_among_its_neighbours(pack: Path) -> None:
         # The council's own bar is picked out.
         assert own in json.dumps(spec["layer"][0]["encoding"]["color"])
     assert drawn_with_it > 0
+
+
+def _rated(**row) -> report_pages.Rating:
+    base = {
+        "unit": "percent",
+        "polarity": "higher_is_better",
+        "collection_year": "2023-24",
+        "value": 60.0,
+        "value_symbol": None,
+        "england_value": 62.0,
+        "england_value_symbol": None,
+    }
+    return report_pages.rating({**base, **row}, "England", "england_value")
+
+
+def test_ratings_follow_the_polarity_and_name_the_band_of_similar() -> None:
+    judge = report_pages.judge
+    # Percentages: similar within 1 percentage point, the edge included.
+    assert judge(61.0, 62.0, "higher_is_better", "percent") == "similar"
+    assert judge(60.9, 62.0, "higher_is_better", "percent") == "worse"
+    assert judge(63.5, 62.0, "higher_is_better", "percent") == "better"
+    assert judge(12.0, 10.0, "lower_is_better", "percent") == "worse"
+    # Rates and money: similar within 5% of the comparator.
+    assert judge(70.0, 67.0, "lower_is_better", "rate_per_10k") == "similar"
+    assert judge(71.0, 67.0, "lower_is_better", "rate_per_10k") == "worse"
+    assert judge(60.0, 67.0, "lower_is_better", "rate_per_10k") == "better"
+    # Neither higher nor lower is better: said, never judged.
+    assert judge(80.0, 60.0, "neutral", "gbp") == "higher"
+    assert judge(40.0, 60.0, "neutral", "gbp") == "lower"
+
+    worse = _rated(value=58.0)
+    assert worse.text == "Worse than England (62.0%): higher is better." and worse.css == (
+        "rating-worse"
+    )
+    similar = _rated(value=61.5)
+    assert "Similar to England (62.0%): within 1 percentage point" in similar.text
+    assert _rated(value=70.0, polarity="neutral").css == "rating-neutral"
+    assert _rated(unit="count", value=5000.0, england_value=80000.0).css == "rating-none"
+    hidden = _rated(value=None, value_symbol="c")
+    assert hidden.text == "Not rated: the council's figure is not published."
+    absent = _rated(england_value=None, england_value_symbol="x")
+    assert absent.text == "Not rated: no England figure for 2023-24."
+    thin = report_pages.tile_ratings(
+        {
+            **{"unit": "percent", "polarity": "higher_is_better", "collection_year": "2023-24"},
+            **{"value": 60.0, "value_symbol": None, "england_value": 50.0},
+            **{"england_value_symbol": None, "neighbour_value": 40.0},
+            **{"neighbour_value_symbol": None, "neighbours_shown": 2},
+        }
+    )
+    assert [r.text for r in thin] == [
+        "Better than England (50.0%): higher is better.",
+        "Not rated: only 2 neighbours had a value.",
+    ]
+
+
+def test_each_tile_rates_the_council_against_england_and_neighbours(pack: Path) -> None:
+    con = duckdb.connect(str(pack.parent / "regional" / "region.duckdb"), read_only=True)
+    rows = con.execute(
+        "select indicator, unit, polarity, value, england_value, neighbour_value, "
+        "neighbours_shown from regional.benchmark_indicators "
+        "where la_code = ? and collection_year = '2023-24' and value is not null "
+        "and england_value is not null and unit <> 'count'",
+        [IN_YEAR_COUNCIL],
+    ).fetchall()
+    con.close()
+    assert rows
+    html = (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8")
+    for indicator, unit, polarity, value, england, neighbours, shown_count in rows:
+        verdict = report_pages.judge(value, england, polarity, unit)
+        words = report_pages.RATING_WORDS[verdict]
+        england_rating = r'<li class="rating ([^"]+)">([^<]*England[^<]*)</li>'
+        found = re.search(england_rating, tile(html, indicator))
+        assert found, indicator
+        assert found.group(2).startswith(f"{words} England"), (indicator, found.group(2))
+        if neighbours is not None and shown_count >= report_pages.FEW_NEIGHBOURS:
+            verdict = report_pages.judge(value, neighbours, polarity, unit)
+            assert f"{report_pages.RATING_WORDS[verdict]} statistical neighbours" in tile(
+                html, indicator
+            )
