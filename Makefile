@@ -110,7 +110,7 @@ pytest: setup browser postgres dfe
 
 # dbt build (every model, seed and data test) on a small synthetic region of its own, then
 # the checks of what it published (tests/integration).
-dbt-test: setup browser postgres
+dbt-test: setup browser postgres dfe
 	rm -rf $(TEST_HOME)
 	$(BIN)/csc --home $(TEST_HOME) generate --out $(TEST_HOME)/drops --scale 0.2 --errors
 	$(BIN)/csc --home $(TEST_HOME) run

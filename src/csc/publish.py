@@ -244,6 +244,19 @@ def publish_hub(
                 "select schema_name, table_name from duckdb_tables() where database_name = 'shared'"
             ).fetchall()
         )
+        # What the previous file holds that the hub's file no longer should (a model since
+        # dropped, a schema no longer published) goes.
+        wanted = {(s, n) for s, n in _relations(con) if s in HUB_SCHEMAS}
+        wanted |= {("quality", n) for n in QUALITY_TABLES}
+        for schema, name in sorted(present - wanted):
+            con.execute(f'drop table shared."{schema}"."{name}"')
+        for (schema,) in con.sql(
+            "select schema_name from duckdb_schemas() where database_name = 'shared' "
+            "and not internal"
+        ).fetchall():
+            if schema not in (*HUB_SCHEMAS, "quality"):
+                con.execute(f'drop schema shared."{schema}" cascade')
+        present &= wanted
     else:
         _attach_new(con, part, "shared")
         present = set()

@@ -7,17 +7,21 @@ a recoverable cell is planted in a shared table.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from csc import reference
 from csc.build import dbt_args
+
+ROOT = Path(__file__).resolve().parents[2]
 
 THRESHOLD = 10
 
@@ -240,6 +244,58 @@ def test_every_published_table_and_column_carries_its_description(home):
     assert len(files) == 2 + len(reference.councils())
     for path in files:
         assert _undescribed(path) == [], path
+
+
+# DuckDB 1.4 beside the DfE's validators (requirements-dfe.in): the oldest client the
+# published files are written for.
+OLD_CLIENT = ROOT / "build" / "dfe-venv" / "bin" / "python"
+OLD_CLIENT_READS = """
+import json, sys
+import duckdb
+out = {"version": duckdb.__version__, "files": {}}
+for path in sys.argv[1:]:
+    con = duckdb.connect(path, read_only=True)
+    schemas = ["marts", "regional", "reference", "quality"]
+    out["files"][path] = {
+        "schemas": sorted({s for (s,) in con.execute(
+            "select distinct schema_name from duckdb_tables()").fetchall()}),
+        "columns": con.execute(
+            "select count(*) from duckdb_columns() where schema_name in (select unnest(?))",
+            [schemas]).fetchall()[0][0],
+        "undescribed": con.execute(
+            "select count(*) from duckdb_columns() where schema_name in (select unnest(?)) "
+            "and coalesce(comment, '') = ''", [schemas]).fetchall()[0][0],
+        "valid_to": con.execute(
+            "select comment from duckdb_columns() where table_name = 'fct_care_history' "
+            "and column_name = 'valid_to'").fetchall(),
+    }
+    con.close()
+print(json.dumps(out))
+"""
+
+
+def test_a_duckdb_1_4_client_opens_every_published_file_and_reads_its_descriptions(home):
+    """What an analyst with DuckDB 1.4 sees: every published file opens, every column of
+    what they query explains itself, and the hub's file holds the marts, the regional and
+    reference tables and the load bookkeeping, none of the layers inside the build."""
+    assert OLD_CLIENT.exists(), "make dfe installs DuckDB 1.4 beside the DfE's validators"
+    hub = home.published / "warehouse.duckdb"
+    council = sorted((home.published / "councils").glob("*/warehouse.duckdb"))[0]
+    regional = home.published / "regional" / "region.duckdb"
+    done = subprocess.run(
+        [str(OLD_CLIENT), "-c", OLD_CLIENT_READS, str(hub), str(council), str(regional)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    assert seen["version"].startswith("1.4.")
+    files = seen["files"]
+    for path in (hub, council, regional):
+        assert files[str(path)]["columns"] > 0 and files[str(path)]["undescribed"] == 0, path
+    assert files[str(hub)]["schemas"] == ["marts", "quality", "reference", "regional"]
+    assert files[str(regional)]["schemas"] == ["regional"]
+    [(valid_to,)] = files[str(hub)]["valid_to"]
+    assert valid_to.startswith("The first day the row no longer holds")
 
 
 def test_every_regional_parquet_file_carries_its_descriptions(home):

@@ -66,6 +66,51 @@ def test_publishing_again_replaces_the_copy(region):
     assert first == second
 
 
+def test_a_hub_file_updated_by_council_keeps_nothing_no_longer_published(region, monkeypatch):
+    """A publication by council starts from the previous hub file: a schema the hub's
+    file no longer holds and a table since dropped go, and the changed council's rows are
+    replaced."""
+    home = region.home
+    region.drop("Header.csv", header_text())
+    region.load()
+    home.published.mkdir(parents=True, exist_ok=True)
+    _private(
+        region,
+        "create schema marts",
+        "create table marts.fct_x as select * from "
+        "(values ('E06000036', 1), ('E06000043', 5)) t(la_code, n)",
+    )
+    previous = duckdb.connect(str(home.published / "warehouse.duckdb"))
+    for statement in (
+        "create schema marts",
+        "create table marts.fct_x as select * from "
+        "(values ('E06000036', 1), ('E06000043', 2)) t(la_code, n)",
+        "create table marts.fct_gone as select 1 as n",
+        "create schema staging",
+        "create table staging.stg_old as select 1 as n",
+    ):
+        previous.execute(statement)
+    previous.close()
+    monkeypatch.setattr(publisher, "incremental_models", lambda home: [("marts", "fct_x")])
+    con = duckdb.connect()
+    con.execute("attach ? as private (read_only)", [str(home.warehouse)])
+    try:
+        hub = publisher.publish_hub(con, home, ("E06000043",), {})
+    finally:
+        con.close()
+    shared = duckdb.connect(str(hub), read_only=True)
+    try:
+        tables = shared.sql(
+            "select schema_name, table_name from duckdb_tables() order by all"
+        ).fetchall()
+        rows = shared.sql("select la_code, n from marts.fct_x order by la_code").fetchall()
+    finally:
+        shared.close()
+    assert ("staging", "stg_old") not in tables and ("marts", "fct_gone") not in tables
+    assert ("marts", "fct_x") in tables
+    assert rows == [("E06000036", 1), ("E06000043", 5)]
+
+
 def _private(region, *statements: str) -> None:
     con = duckdb.connect(str(region.home.warehouse))
     for statement in statements:
