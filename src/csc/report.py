@@ -57,6 +57,7 @@ TABLES = {
     "data_quality_rules": "la_code, reference_date desc, file_name, severity, rule_id",
     "dfe_validation": "la_code, return_name, collection_year, reference_date, rule_id",
     "dfe_validation_trend": "la_code, return_name, reference_date",
+    "england_values": "indicator, collection_year",
 }
 
 
@@ -126,6 +127,7 @@ def _pack(tables: dict[str, list[Row] | None]) -> Pack:
         rules=by(rows("data_quality_rules"), "la_code", "reference_date", "file_name", "kind"),
         dfe=by(rows("dfe_validation"), "la_code"),
         dfe_trend=by(rows("dfe_validation_trend"), "la_code"),
+        england={(e["indicator"], e["collection_year"]): e for e in rows("england_values")},
         has={table: bool(found) for table, found in tables.items()},
     )
 

@@ -164,6 +164,8 @@ class Tile:
     year_to_date: Markup | None = None
     # Against England and against the statistical neighbours.
     ratings: list[Rating] = field(default_factory=list)
+    # Where each England figure of the trend comes from: (year, source, approximate).
+    england_sources: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -276,8 +278,16 @@ def headline_row(rows: list[Row]) -> Row:
     return complete[-1] if complete else rows[-1]
 
 
-def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Figure:
-    """A council's indicator over the years beside the region, neighbours and England."""
+APPROXIMATE = Markup(
+    ' <abbr class="approx" title="approximate: quoted by others, or rounded">≈</abbr>'
+)
+
+
+def _trend_figure(
+    ids: Ids, rows: list[Row], council_name: str, name: str, england: dict[str, Row]
+) -> Figure:
+    """A council's indicator over the years beside the region, neighbours and England;
+    an approximate England figure is marked."""
     latest = headline_row(rows)
     unit = latest["unit"]
     years = [r["collection_year"] for r in rows]
@@ -306,6 +316,19 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
     ]
     if unit == "count":
         notes.insert(0, f"The {REGION_NAME} and England totals are in the data table.")
+    approximate = {y for y, e in england.items() if e["is_approximate"]}
+    if approximate & set(years):
+        notes.append(
+            "≈ marks an England figure read as quoted by others, or rounded; the "
+            "definition says where each England figure comes from."
+        )
+
+    def england_cell(r: Row) -> Markup:
+        shown_cell = cell(r["england_value"], r["england_value_symbol"], unit)
+        if r["collection_year"] in approximate and shown(r, "england_value"):
+            return shown_cell + APPROXIMATE
+        return shown_cell
+
     spec = None
     if points:
         chart = charts.trend_chart(
@@ -324,7 +347,14 @@ def _trend_figure(ids: Ids, rows: list[Row], council_name: str, name: str) -> Fi
         summary,
         spec,
         ("Year", *series),
-        [[_year_label(r), *(cell(r[v], r[s], unit) for v, s in SERIES_FIELDS)] for r in rows],
+        [
+            [
+                _year_label(r),
+                *(cell(r[v], r[s], unit) for v, s in SERIES_FIELDS[:3]),
+                england_cell(r),
+            ]
+            for r in rows
+        ],
         " ".join(notes),
     )
 
@@ -425,7 +455,13 @@ def tile_ratings(row: Row) -> list[Rating]:
     ]
 
 
-def _tile(ids: Ids, rows: list[Row], definition: Row | None, neighbours_listed: int = 0) -> Tile:
+def _tile(
+    ids: Ids,
+    rows: list[Row],
+    definition: Row | None,
+    neighbours_listed: int = 0,
+    england: dict[str, Row] | None = None,
+) -> Tile:
     """An indicator's figures for a council in its last complete year, its trend, and any
     newer in-year extract beside them as the year to date."""
     latest = headline_row(rows)
@@ -465,9 +501,14 @@ def _tile(ids: Ids, rows: list[Row], definition: Row | None, neighbours_listed: 
         quartile=quartile,
         quartile_class=quartile_class(latest),
         trend=_trend(latest),
-        figure=_trend_figure(ids, rows, latest["la_name"], name),
+        figure=_trend_figure(ids, rows, latest["la_name"], name, england or {}),
         year_to_date=_year_to_date(rows[-1]) if rows[-1] is not latest else None,
         ratings=tile_ratings(latest),
+        england_sources=[
+            (year, e["source"], bool(e["is_approximate"]))
+            for year, e in sorted((england or {}).items())
+            if year in {r["collection_year"] for r in rows}
+        ],
     )
 
 
@@ -680,6 +721,8 @@ class Pack:
     has: dict[str, bool]
     dfe: dict[str, list[Row]] = field(default_factory=dict)
     dfe_trend: dict[str, list[Row]] = field(default_factory=dict)
+    # England's published figures by indicator and collection year, with their sources.
+    england: dict[tuple[str, str], Row] = field(default_factory=dict)
 
     @property
     def indicator_order(self) -> list[str]:
@@ -702,7 +745,11 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
         if indicator in by_indicator:
             rows = sorted(by_indicator[indicator], key=lambda r: r["collection_year"])
             tile = _tile(
-                ids, rows, pack.definitions.get(indicator), len(pack.neighbours.get(code, []))
+                ids,
+                rows,
+                pack.definitions.get(indicator),
+                len(pack.neighbours.get(code, [])),
+                {y: e for (i, y), e in pack.england.items() if i == indicator},
             )
             sections[tile.theme].tiles.append(tile)
     returns = _returns(mine)

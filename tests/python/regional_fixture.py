@@ -220,6 +220,10 @@ SCHEMA = {
         indicator varchar, name varchar, unit varchar, polarity varchar, follows varchar,
         definition varchar, display_order integer""",
     "councils": "la_code varchar, la_number varchar, la_name varchar",
+    "england_values": (
+        "indicator varchar, collection_year varchar, value double, is_approximate boolean, "
+        "source varchar"
+    ),
     "statistical_neighbours": "la_code varchar, neighbour_la_code varchar, neighbour_rank integer",
     "pathway_flows": """
         area_type varchar, la_code varchar, area_name varchar, collection_year varchar,
@@ -728,6 +732,13 @@ def write_regional(
             for order, (indicator, name, unit, polarity, _, _) in enumerate(INDICATORS, 1)
         ],
         "councils": [(code, number, name) for code, number, name, _ in chosen],
+        # England's figure for each year; the first year's read as quoted, so approximate.
+        "england_values": [
+            (indicator, year, england, year == YEARS[0], f"DfE national statistics {year}")
+            for indicator, _, unit, _, _, england in INDICATORS
+            if england is not None and unit != "count"
+            for year in YEARS
+        ],
         "statistical_neighbours": [
             (code, mate, rank) for code in codes for rank, mate in enumerate(neighbours[code], 1)
         ],

@@ -599,3 +599,19 @@ def test_each_tile_rates_the_council_against_england_and_neighbours(pack: Path) 
             assert f"{report_pages.RATING_WORDS[verdict]} statistical neighbours" in tile(
                 html, indicator
             )
+
+
+def test_england_figures_say_where_they_come_from_and_mark_the_approximate(pack: Path) -> None:
+    html = tile((pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "cla_rate_per_10k")
+    sources = re.search(r'<ul class="sources">(.*?)</ul>', html, re.S)
+    assert sources, "no England sources under the definition"
+    listed = re.findall(r"<li>([^<]*)</li>", sources.group(1))
+    assert listed[0] == "2022-23 (approximate): DfE national statistics 2022-23"
+    assert "2023-24: DfE national statistics 2023-24" in listed
+    table = re.search(r"<table.*?</table>", html[html.index("data-chart-for") :], re.S).group(0)
+    rows = {
+        year: row for year, row in re.findall(r"<tr><th[^>]*>(\d{4}-\d{2})(.*?)</tr>", table, re.S)
+    }
+    assert 'class="approx"' in rows["2022-23"]
+    assert all('class="approx"' not in rows[y] for y in rows if y != "2022-23")
+    assert "≈ marks an England figure" in html
