@@ -164,3 +164,31 @@ def test_the_quality_page_filters_a_councils_files_as_you_type(pack, tmp_path):
     assert all(year in text for text in shown)
     assert not any(year in text for text in hidden)
     assert "A count of rows from 1 to 9 shows" in html
+
+
+# Reports, once the page has loaded, every table wider than the box that scrolls it.
+MEASURE_TABLES = """<script>
+window.addEventListener("load", () => {
+  const wide = [];
+  document.querySelectorAll(".table-scroll").forEach((box) => {
+    const table = box.querySelector("table");
+    if (table && table.scrollWidth > box.clientWidth + 1) {
+      wide.push(table.className || table.caption.textContent);
+    }
+  });
+  document.body.dataset.wideTables = wide.join("|") || "none";
+});
+</script></body>"""
+
+
+@pytest.mark.parametrize("width", [1400, 1920])
+def test_the_headline_table_fits_common_screen_widths(pack, tmp_path, width):
+    """Every headline indicator of the region as built, in view at 1,400 pixels."""
+    page = tmp_path / "index.html"
+    html = (pack / "index.html").read_text(encoding="utf-8")
+    page.write_text(html.replace("</body>", MEASURE_TABLES), encoding="utf-8")
+    result = chromium(f"--window-size={width},900", "--dump-dom", page.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    wide = re.search(r'data-wide-tables="([^"]*)"', result.stdout)
+    assert wide, "the measuring script did not run"
+    assert "headline-table" not in wide.group(1).split("|"), wide.group(1)
