@@ -12,7 +12,7 @@ final as (
     select
         indicator,
         collection_year,
-        cast(value as {{ type_double() }}) as value,
+        cast(value as {{ type_double() }}) as value,  -- noqa: RF04
         is_approximate,
         source
     from england
