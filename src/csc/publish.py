@@ -262,24 +262,29 @@ def publish_hub(
         present = set()
     predicate = _council_predicate(councils or ())
     comments: list[str] = []
-    for schema, name in _relations(con):
-        if schema not in HUB_SCHEMAS:
-            continue
-        table = f'shared."{schema}"."{name}"'
-        source = f'private."{schema}"."{name}"'
-        if (schema, name) in by_council and (schema, name) in present:
-            con.execute(f"delete from {table} where {predicate}")  # nosec B608 # our own names; council codes checked
-            con.execute(f"insert into {table} select * from {source} where {predicate}")  # nosec B608 # our own names; council codes checked
-            continue
-        con.execute(f'create schema if not exists shared."{schema}"')
-        con.execute(f"create or replace table {table} as select * from {source}")  # nosec B608 # our own table and column names; values are bound
-        comments += describe(con, "shared", schema, name, described or {})
-    con.execute("create schema if not exists shared.quality")
-    for name in QUALITY_TABLES:
-        con.execute(
-            f"create or replace table shared.quality.{name} as select * from private.raw.{name}"  # nosec B608 # our own table and column names; values are bound
-        )
-        comments += describe(con, "shared", "quality", name, described or {})
+    relations = [(s, n) for s, n in _relations(con) if s in HUB_SCHEMAS]
+    with Progress(
+        "writing the hub's file", len(relations) + len(QUALITY_TABLES), unit="tables"
+    ) as done:
+        for schema, name in relations:
+            table = f'shared."{schema}"."{name}"'
+            source = f'private."{schema}"."{name}"'
+            if (schema, name) in by_council and (schema, name) in present:
+                con.execute(f"delete from {table} where {predicate}")  # nosec B608 # our own names; council codes checked
+                con.execute(f"insert into {table} select * from {source} where {predicate}")  # nosec B608 # our own names; council codes checked
+                done.advance()
+                continue
+            con.execute(f'create schema if not exists shared."{schema}"')
+            con.execute(f"create or replace table {table} as select * from {source}")  # nosec B608 # our own table and column names; values are bound
+            comments += describe(con, "shared", schema, name, described or {})
+            done.advance()
+        con.execute("create schema if not exists shared.quality")
+        for name in QUALITY_TABLES:
+            con.execute(
+                f"create or replace table shared.quality.{name} as select * from private.raw.{name}"  # nosec B608 # our own table and column names; values are bound
+            )
+            comments += describe(con, "shared", "quality", name, described or {})
+            done.advance()
     write_comments(con, comments)
     con.execute("detach shared")
     _readonly(part)
