@@ -58,6 +58,7 @@ TABLES = {
     "dfe_validation": "la_code, return_name, collection_year, reference_date, rule_id",
     "dfe_validation_trend": "la_code, return_name, reference_date",
     "england_values": "indicator, collection_year",
+    "year_to_date": "la_code, indicator, collection_year",
 }
 
 
@@ -128,6 +129,7 @@ def _pack(tables: dict[str, list[Row] | None]) -> Pack:
         dfe=by(rows("dfe_validation"), "la_code"),
         dfe_trend=by(rows("dfe_validation_trend"), "la_code"),
         england={(e["indicator"], e["collection_year"]): e for e in rows("england_values")},
+        same_months=by(rows("year_to_date"), "la_code", "indicator"),
         has={table: bool(found) for table, found in tables.items()},
     )
 

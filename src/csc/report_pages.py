@@ -461,6 +461,7 @@ def _tile(
     definition: Row | None,
     neighbours_listed: int = 0,
     england: dict[str, Row] | None = None,
+    same_months: dict[str, Row] | None = None,
 ) -> Tile:
     """An indicator's figures for a council in its last complete year, its trend, and any
     newer in-year extract beside them as the year to date."""
@@ -502,7 +503,11 @@ def _tile(
         quartile_class=quartile_class(latest),
         trend=_trend(latest),
         figure=_trend_figure(ids, rows, latest["la_name"], name, england or {}),
-        year_to_date=_year_to_date(rows[-1]) if rows[-1] is not latest else None,
+        year_to_date=(
+            _year_to_date(rows[-1], (same_months or {}).get(rows[-1]["collection_year"]))
+            if rows[-1] is not latest
+            else None
+        ),
         ratings=tile_ratings(latest),
         england_sources=[
             (year, e["source"], bool(e["is_approximate"]))
@@ -512,19 +517,29 @@ def _tile(
     )
 
 
-def _year_to_date(row: Row) -> Markup:
-    """An in-year extract's figure, said as part of a year and compared with nothing."""
+def _year_to_date(row: Row, same: Row | None = None) -> Markup:
+    """An in-year extract's figure, said as part of a year: beside the same months of the
+    year before where the regional file has them, never beside a full year."""
     unit = row["unit"]
     label = UNIT_LABELS.get(unit, "") if shown(row, "value") else ""
-    return Markup(
-        "Year to date, {} to {}: <strong>{}</strong>{}. Part of a year: not compared with full "
-        "years."
-    ).format(
+    said = Markup("Year to date, {} to {}: <strong>{}</strong>{}.").format(
         row["collection_year"],
         long_date(row["period_end"]),
         cell(row["value"], row["value_symbol"], unit),
         Markup(" {}").format(label) if label else "",
     )
+    if same is None:
+        return said + Markup(" Part of a year: not compared with full years.")
+    before = cell(same["same_months_value"], same["same_months_value_symbol"], "count")
+    if same["indicator"] == "cla_at_31_march":
+        compared = Markup(" A year before, on {}: <strong>{}</strong>.").format(
+            long_date(same["same_months_to"]), before
+        )
+    else:
+        compared = Markup(" Same months a year before, {} to {}: <strong>{}</strong>.").format(
+            long_date(same["same_months_from"]), long_date(same["same_months_to"]), before
+        )
+    return said + compared + Markup(" Part of a year: not compared with full years.")
 
 
 def _stage(stage: str, short: bool = False) -> str:
@@ -723,6 +738,8 @@ class Pack:
     dfe_trend: dict[str, list[Row]] = field(default_factory=dict)
     # England's published figures by indicator and collection year, with their sources.
     england: dict[tuple[str, str], Row] = field(default_factory=dict)
+    # The same months of the year before each in-year extract, by council and indicator.
+    same_months: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
 
     @property
     def indicator_order(self) -> list[str]:
@@ -750,6 +767,7 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
                 pack.definitions.get(indicator),
                 len(pack.neighbours.get(code, [])),
                 {y: e for (i, y), e in pack.england.items() if i == indicator},
+                {s["collection_year"]: s for s in pack.same_months.get((code, indicator), [])},
             )
             sections[tile.theme].tiles.append(tile)
     returns = _returns(mine)

@@ -220,6 +220,11 @@ SCHEMA = {
         indicator varchar, name varchar, unit varchar, polarity varchar, follows varchar,
         definition varchar, display_order integer""",
     "councils": "la_code varchar, la_number varchar, la_name varchar",
+    "year_to_date": (
+        "la_code varchar, la_name varchar, collection_year varchar, period_end date, "
+        "indicator varchar, previous_collection_year varchar, same_months_from date, "
+        "same_months_to date, same_months_value bigint, same_months_value_symbol varchar"
+    ),
     "england_values": (
         "indicator varchar, collection_year varchar, value double, is_approximate boolean, "
         "source varchar"
@@ -732,6 +737,22 @@ def write_regional(
             for order, (indicator, name, unit, polarity, _, _) in enumerate(INDICATORS, 1)
         ],
         "councils": [(code, number, name) for code, number, name, _ in chosen],
+        # The same months a year before the in-year extracts: one shown, one hidden.
+        "year_to_date": [
+            (
+                code,
+                name,
+                YEARS[-1],
+                IN_YEAR_PERIOD_ENDS[code],
+                "cla_at_31_march",
+                YEARS[-2],
+                dt.date(int(YEARS[-2][:4]), 4, 1),
+                IN_YEAR_PERIOD_ENDS[code].replace(year=IN_YEAR_PERIOD_ENDS[code].year - 1),
+                *((None, "c") if code == "E06000043" else (55, None)),
+            )
+            for code, _, name, _ in chosen
+            if code in IN_YEAR_PERIOD_ENDS
+        ],
         # England's figure for each year; the first year's read as quoted, so approximate.
         "england_values": [
             (indicator, year, england, year == YEARS[0], f"DfE national statistics {year}")
