@@ -6,21 +6,55 @@
 -- the DfE's count of children looked after at 31 March. Nothing is claimed beyond what
 -- the returns have seen: an episode with no end is valid to the day after the reference
 -- date of the latest return holding it (a child missing from later returns is not
--- assumed still in care), and no row runs past the start of the child's next episode
--- (overlapping episodes, a DfE rule breach, would otherwise count a child twice).
+-- assumed still in care). Where episodes overlap (a DfE rule breach) a child is still
+-- in one row a day: an episode that a later return's episode covers from before it
+-- starts is that return's correction of it (a start date moved, say) and holds on no
+-- day, and no other row runs past the start of the child's next episode.
 
 with
 
-episodes as (
+stitched as (
     select
         *,
-        lead(episode_start_date) over (
-            partition by la_code, child_token
-            order by episode_start_date
-        ) as next_episode_start_date,
         -- an episode with no end holds to the day after the latest return holding it
-        cast({{ dbt.dateadd('day', 1, 'source_reference_date') }} as date) as held_to
+        coalesce(
+            episode_end_date, cast({{ dbt.dateadd('day', 1, 'source_reference_date') }} as date)
+        ) as held_to
     from {{ council_rows('int_ssda903__episodes_stitched') }}
+),
+
+superseded as (
+    select distinct older.episode_id
+    from stitched as older
+    inner join stitched as newer
+        on
+            older.la_code = newer.la_code
+            and older.child_token = newer.child_token
+            and older.episode_id <> newer.episode_id
+            and older.source_reference_date < newer.source_reference_date
+            and older.episode_start_date >= newer.episode_start_date
+            and older.episode_start_date < newer.held_to
+),
+
+kept as (
+    select
+        stitched.episode_id,
+        lead(stitched.episode_start_date) over (
+            partition by stitched.la_code, stitched.child_token
+            order by stitched.episode_start_date
+        ) as next_episode_start_date
+    from stitched
+    left join superseded on stitched.episode_id = superseded.episode_id
+    where superseded.episode_id is null
+),
+
+episodes as (
+    select
+        stitched.*,
+        kept.episode_id is null as is_superseded,
+        kept.next_episode_start_date
+    from stitched
+    left join kept on stitched.episode_id = kept.episode_id
 ),
 
 periods as (
@@ -81,9 +115,9 @@ final as (
         -- when the row holds
         episodes.episode_start_date as valid_from,
         case
-            when episodes.next_episode_start_date < coalesce(episodes.episode_end_date, episodes.held_to)
-                then episodes.next_episode_start_date
-            else coalesce(episodes.episode_end_date, episodes.held_to)
+            when episodes.is_superseded then episodes.episode_start_date
+            when episodes.next_episode_start_date < episodes.held_to then episodes.next_episode_start_date
+            else episodes.held_to
         end as valid_to,
         episodes.episode_end_date is null as is_open,
         episodes.source_reference_date,
