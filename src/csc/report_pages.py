@@ -528,8 +528,9 @@ def _year_to_date(row: Row, same: Row | None = None) -> Markup:
         cell(row["value"], row["value_symbol"], unit),
         Markup(" {}").format(label) if label else "",
     )
+    part = Markup(" Part of a year: not compared with full years.")
     if same is None:
-        return said + Markup(" Part of a year: not compared with full years.")
+        return said + part
     before = cell(same["same_months_value"], same["same_months_value_symbol"], "count")
     if same["indicator"] == "cla_at_31_march":
         compared = Markup(" A year before, on {}: <strong>{}</strong>.").format(
@@ -539,7 +540,7 @@ def _year_to_date(row: Row, same: Row | None = None) -> Markup:
         compared = Markup(" Same months a year before, {} to {}: <strong>{}</strong>.").format(
             long_date(same["same_months_from"]), long_date(same["same_months_to"]), before
         )
-    return said + compared + Markup(" Part of a year: not compared with full years.")
+    return said + compared + part
 
 
 def _stage(stage: str, short: bool = False) -> str:
