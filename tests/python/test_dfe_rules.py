@@ -11,9 +11,11 @@ differs is left out of that comparison and listed in docs/drop-contract.md.
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 
 from conftest import csc
 from csc import dfe
+from csc.dfe import engine as dfe_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 DFE_PYTHON = ROOT / "build" / "dfe-venv" / "bin" / "python"
@@ -205,3 +208,50 @@ def test_the_comparison_is_not_empty(dfe_found, warehouse_found):
         if rows and rows == warehouse_found.get(key, {}).get(code)
     }
     assert agreed == {dfe.SSDA903, dfe.CIN}
+
+
+def test_batches_hold_a_bounded_number_of_rows(monkeypatch):
+    monkeypatch.setattr(dfe_engine, "BATCH_ROWS", 100)
+    wanted = [("A", 2024, 60), ("A", 2025, 30), ("A", 2026, 20), ("B", 2026, 500), ("C", 2026, 0)]
+    assert dfe_engine._batches(wanted) == [
+        [("A", 2024), ("A", 2025)],
+        [("A", 2026)],
+        [("B", 2026)],
+        [("C", 2026)],
+    ]
+    assert dfe_engine._batches([]) == []
+    assert dfe_engine._batches([("A", 2024, 0)]) == [[("A", 2024)]]
+
+
+def test_checking_return_by_return_finds_what_one_batch_finds(home, tmp_path, monkeypatch):
+    """The failures and per-rule counts are the same whether every return is checked in
+    one batch (as the fixture's load did) or each in a batch of its own."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(home / "build" / "warehouse.duckdb", copy)
+    failures = (
+        "select file_id, rule_id, row_number, child, message from raw.load_failures "
+        "where rule_id like '%:%' order by all"
+    )
+    counts = (
+        "select la_code, collection_year, reference_date, return_name, rule_id, rows_failing "
+        "from raw.dfe_checks order by all"
+    )
+    con = duckdb.connect(str(copy))
+    try:
+        before = con.sql(failures).fetchall(), con.sql(counts).fetchall()
+        returns = con.sql(
+            "select distinct la_code, collection_year from raw.load_manifest "
+            "where status = 'loaded' and la_code is not null"
+        ).fetchall()
+        wanted = [dfe_engine._wanted(con, name, returns) for name in (dfe.SSDA903, dfe.CIN)]
+        assert [len(dfe_engine._batches(w)) for w in wanted] == [1, 1], "one batch each"
+        monkeypatch.setattr(dfe_engine, "BATCH_ROWS", 1)
+        con.execute("delete from raw.load_failures where rule_id like '%:%'")
+        con.execute("delete from raw.dfe_checks")
+        outcome = dfe_engine.check(con, "again", returns, dt.datetime(2026, 12, 1))
+        after = con.sql(failures).fetchall(), con.sql(counts).fetchall()
+    finally:
+        con.close()
+    assert outcome.returns == sum(len(w) for w in wanted) > 2
+    assert before[0] and before[1]
+    assert after == before

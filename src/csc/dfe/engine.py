@@ -4,10 +4,11 @@ After a load has written its raw rows and settled which files are current, `chec
 every council and collection year whose return changed (for the SSDA903 also the year
 after it, whose previous-year rules read it), lays their current files out as the
 relations the rules read (see `csc.dfe`), runs every rule of each year in one query per
-rule over all those returns at once, and replaces the DfE failures recorded against the
-returns' current files. It also records, per return and reference date, how many rows
-each rule found (`raw.dfe_checks`), so a council can see its return getting cleaner
-month by month.
+rule over a batch of those returns at a time, and replaces the DfE failures recorded
+against the returns' current files. Batches hold about a million rows loaded, so a first
+load of a large region never lays out every return at once. It also records, per return
+and reference date, how many rows each rule found (`raw.dfe_checks`), so a council can see
+its return getting cleaner month by month.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ create table if not exists {warehouse.RAW_SCHEMA}.dfe_rules_version (fingerprint
 """
 
 # The CIN census's relations: the raw table each is read from.
+# Rows loaded (as the load manifest counts them) in one batch of returns checked together.
+BATCH_ROWS = 1_000_000
+
 CIN_RELATIONS = {
     "cin_header": "header",
     "children": "children",
@@ -161,22 +165,43 @@ def _cin_select(table: str) -> str:
     """  # nosec B608 # our own table and column names; no values
 
 
-def _returns(con: duckdb.DuckDBPyConnection, return_name: str, touched: Iterable[tuple]) -> None:
-    """`dfe_returns` (la_code, _year): the returns to check, from the (la_code, collection
-    year) pairs a load touched; for the SSDA903 also the year after each, when loaded."""
-    con.execute("create or replace temp table dfe_returns (la_code varchar, _year integer)")
+def _wanted(
+    con: duckdb.DuckDBPyConnection, return_name: str, touched: Iterable[tuple]
+) -> list[tuple[str, int, int]]:
+    """The returns to check (la_code, year ending, rows loaded), from the (la_code,
+    collection year) pairs a load touched; for the SSDA903 also the year after each, when
+    loaded."""
     pairs = {(la, year_ending(cy)) for la, cy in touched}
     if return_name == dfe.SSDA903:
         pairs |= {(la, year + 1) for la, year in pairs}
-    kinds = ["cin"] if return_name == dfe.CIN else _ssda903_kinds()
     rows = con.execute(
-        "select distinct la_code, cast(left(collection_year, 4) as integer) + 1 "
-        "from raw.load_manifest where status = 'loaded' and kind in (select unnest(?))",
-        [kinds],
+        "select la_code, cast(left(collection_year, 4) as integer) + 1, sum(coalesce(rows, 0)) "
+        "from raw.load_manifest where status = 'loaded' and kind in (select unnest(?)) "
+        "group by all",
+        [_scope_kinds(return_name)],
     ).fetchall()
-    wanted = sorted(pairs & {(la, year) for la, year in rows})
-    if wanted:
-        con.executemany("insert into dfe_returns values (?, ?)", wanted)
+    return sorted((la, year, int(n)) for la, year, n in rows if (la, year) in pairs)
+
+
+def _batches(wanted: list[tuple[str, int, int]]) -> list[list[tuple[str, int]]]:
+    """The returns in batches of about `BATCH_ROWS` rows loaded, so the relations laid out
+    for one batch stay a bounded size however many returns a load touched (a first load
+    touches every return of the region)."""
+    batches: list[list[tuple[str, int]]] = []
+    size = 0
+    for la, year, rows in wanted:
+        if not batches or (batches[-1] and size + rows > BATCH_ROWS):
+            batches.append([])
+            size = 0
+        batches[-1].append((la, year))
+        size += rows
+    return batches
+
+
+def _returns(con: duckdb.DuckDBPyConnection, batch: list[tuple[str, int]]) -> None:
+    """`dfe_returns` (la_code, _year): the returns of one batch."""
+    con.execute("create or replace temp table dfe_returns (la_code varchar, _year integer)")
+    con.executemany("insert into dfe_returns values (?, ?)", batch)
 
 
 def _lay_out(con: duckdb.DuckDBPyConnection, return_name: str) -> list[str]:
@@ -224,39 +249,44 @@ def check(
     con.execute(f"insert into {version} values (?)", [fingerprint()])  # nosec B608 # our own table name
     total_returns = total_failures = 0
     for return_name in returns:
-        _returns(con, return_name, touched)
-        (count,) = con.execute("select count(*) from dfe_returns").fetchone() or (0,)
-        if not count:
-            continue
-        total_returns += count
-        relations = _lay_out(con, return_name)
-        con.execute(
-            """
-            create or replace temp table dfe_scope as
-            select c.* from dfe_current as c
-            where c.kind in (select unnest(?))
-                and (c.la_code, c._year) in (select la_code, _year from dfe_returns)
-            """,
-            [_scope_kinds(return_name)],
-        )
-        con.execute(
-            "create or replace temp table dfe_hits (rule_id varchar, _file varchar, _row bigint)"
-        )
-        years = [y for (y,) in con.sql("select distinct _year from dfe_returns").fetchall()]
-        for rule in dfe.rules_for(return_name):
-            applies = [y for y in years if rule.applies_to(y)]
-            if not applies:
-                continue
-            con.execute(
-                f"""
-                insert into dfe_hits
-                select distinct ?, h._file, h._row from ({rule.sql}) as h
-                where h._file in (select path from dfe_scope where _year in (select unnest(?)))
-                """,  # nosec B608 # the rule's own SQL, written here; values are bound
-                [rule.id, applies],
-            )
-        total_failures += _record(con, return_name, relations, load_id, now)
+        for batch in _batches(_wanted(con, return_name, touched)):
+            _returns(con, batch)
+            total_returns += len(batch)
+            total_failures += _check_batch(con, return_name, load_id, now)
     return Outcome(total_returns, total_failures, (dt.datetime.now() - started).total_seconds())
+
+
+def _check_batch(
+    con: duckdb.DuckDBPyConnection, return_name: str, load_id: str, now: dt.datetime
+) -> int:
+    """Run every rule over the returns in `dfe_returns`; record and count the failures."""
+    relations = _lay_out(con, return_name)
+    con.execute(
+        """
+        create or replace temp table dfe_scope as
+        select c.* from dfe_current as c
+        where c.kind in (select unnest(?))
+            and (c.la_code, c._year) in (select la_code, _year from dfe_returns)
+        """,
+        [_scope_kinds(return_name)],
+    )
+    con.execute(
+        "create or replace temp table dfe_hits (rule_id varchar, _file varchar, _row bigint)"
+    )
+    years = [y for (y,) in con.sql("select distinct _year from dfe_returns").fetchall()]
+    for rule in dfe.rules_for(return_name):
+        applies = [y for y in years if rule.applies_to(y)]
+        if not applies:
+            continue
+        con.execute(
+            f"""
+            insert into dfe_hits
+            select distinct ?, h._file, h._row from ({rule.sql}) as h
+            where h._file in (select path from dfe_scope where _year in (select unnest(?)))
+            """,  # nosec B608 # the rule's own SQL, written here; values are bound
+            [rule.id, applies],
+        )
+    return _record(con, return_name, relations, load_id, now)
 
 
 def _record(
@@ -314,7 +344,8 @@ def _record(
         """
     )
     _history(con, return_name, load_id, now)
-    (count,) = con.execute("select count(*) from dfe_hits").fetchone() or (0,)
+    # Read to the end, so the connection is free for the caller's next query.
+    [(count,)] = con.execute("select count(*) from dfe_hits").fetchall()
     return int(count)
 
 
