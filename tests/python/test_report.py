@@ -3,6 +3,7 @@ headless Chromium draws them (Debian's chromium package, which `make browser` in
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -631,3 +632,30 @@ def test_the_year_to_date_sits_beside_the_same_months_a_year_before(pack: Path) 
     other = tile((pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "cla_rate_per_10k")
     line = re.search(r'<p class="year-to-date">(.*?)</p>', other, re.S).group(1)
     assert "year before" not in line and "not compared with full years" in line
+
+
+def test_the_england_coverage_table_says_what_the_seed_holds() -> None:
+    """docs/indicators.md lists, per indicator, the years seeds/england_indicator_values.csv
+    holds and which of them are approximate."""
+    root = Path(__file__).resolve().parents[2]
+    held: dict[str, list[tuple[str, bool]]] = {}
+    with (root / "seeds" / "england_indicator_values.csv").open(newline="") as seed:
+        for row in csv.DictReader(seed):
+            held.setdefault(row["indicator"], []).append(
+                (row["collection_year"], row["is_approximate"] == "true")
+            )
+    docs = (root / "docs" / "indicators.md").read_text(encoding="utf-8")
+    table = docs[docs.index("| indicator | years held |") :].split("\n\n")[0]
+    listed = {
+        indicator: (shown, approximate)
+        for indicator, shown, approximate in re.findall(
+            r"^\| `(\w+)` \| ([^|]*) \| ([^|]*) \|$", table, re.M
+        )
+    }
+    for indicator, years in held.items():
+        assert indicator in listed, indicator
+        shown, approximate = listed[indicator]
+        assert shown.strip() == ", ".join(y for y, _ in years), indicator
+        assert approximate.strip() == (", ".join(y for y, a in years if a) or "none"), indicator
+    missing = {i for i, (shown, _) in listed.items() if i not in held}
+    assert all(listed[i][0].strip().startswith("none") for i in missing), missing
