@@ -148,7 +148,6 @@ def trend_chart(
     `partial_years` (an in-year extract: part of a year) is drawn open and apart, never
     joined to the line of full years.
     """
-    data = Datasets()
     # Only years with a point drawn, and only beside full years: a layer with nothing to
     # draw has no extent.
     partial = set(partial_years) & {p.year for p in points}
@@ -159,11 +158,50 @@ def trend_chart(
         | ({"partial": p.year in partial} if partial else {})
         for p in points
     ]
-    styles = list(styles) if styles is not None else list(range(len(series)))
+    styles = tuple(styles) if styles is not None else tuple(range(len(series)))
+    # The series' names (a council's among them) are filled in, so councils share shapes.
+    named = tuple(f"series {i}" for i in range(len(series)))
+    spec = _filled(
+        _trend_template(tuple(years), named, unit, styles, bool(partial)), summary, [rows]
+    )
+    return _renamed(spec, list(named), list(series))
+
+
+def _renamed(node: Any, placeholder: list[str], names: list[str]) -> Any:
+    """`node` with every list equal to `placeholder` (a scale's domain) replaced by `names`."""
+    if isinstance(node, dict):
+        return {k: _renamed(v, placeholder, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return names if node == placeholder else [_renamed(v, placeholder, names) for v in node]
+    return node
+
+
+def _filled(template: str, description: str, datasets: list[list[dict[str, Any]]]) -> dict:
+    """A chart from its shape's specification: its own description and data."""
+    spec = json.loads(template)
+    spec["description"] = description
+    spec["datasets"] = {f"rows_{i}": rows for i, rows in enumerate(datasets)}
+    return spec
+
+
+@cache
+def _trend_template(
+    years: tuple[str, ...],
+    series: tuple[str, ...],
+    unit: str,
+    styles: tuple[int, ...],
+    partial: bool,
+) -> str:
+    """The specification of every trend chart of one shape, as JSON, without its data.
+
+    Altair writes it once per shape: building a chart copies its nested specification
+    several times over, which made most of the time a pack took; the charts of a pack come
+    in few shapes (the years, series and unit), so each is filled in from its shape's."""
+    data = Datasets()
     colours = [SERIES_COLOURS[i] for i in styles]
     dashes = [SERIES_DASHES[i] for i in styles]
     chart = (
-        alt.Chart(data(rows))
+        alt.Chart(data([]))
         .mark_line(point=alt.OverlayMarkDef(size=36, filled=True), strokeWidth=2)
         .encode(
             x=alt.X(
@@ -198,7 +236,7 @@ def trend_chart(
         )
         chart = alt.layer(full, part)
     chart = chart.properties(width="container", height=TREND_HEIGHT)
-    return _finish(chart, summary, data)
+    return json.dumps(_finish(chart, "", data))
 
 
 @dataclass(frozen=True)
@@ -219,38 +257,56 @@ def council_bars(
 ) -> dict[str, Any]:
     """One bar per council, in rank order, with the region's value as a dashed line; with
     `highlight`, that council's bar in the council colour and the others muted."""
-    data = Datasets()
     rows = [{"council": b.category, "value": b.value, "label": b.label} for b in bars]
-    colour = (
-        alt.condition(
-            alt.datum.council == highlight, alt.value(COUNCIL_COLOUR), alt.value(MUTED_COLOUR)
+    spec = _filled(
+        _bars_template(unit, reference is not None, highlight is not None),
+        summary,
+        [rows]
+        + ([[{"value": reference, "label": reference_label}]] if reference is not None else []),
+    )
+    base = spec["layer"][0]
+    base["encoding"]["y"]["sort"] = [b.category for b in bars]
+    # A fixed height (not a band step) lets the chart fit its container's width.
+    spec["height"] = BAR_STEP * max(len(bars), 1)
+    if highlight is not None:
+        base["encoding"]["color"]["condition"]["test"] = (
+            f"(datum.council === {json.dumps(highlight)})"
         )
-        if highlight is not None
+    return spec
+
+
+@cache
+def _bars_template(unit: str, reference: bool, highlight: bool) -> str:
+    """The specification of council bars of one shape, as JSON, without its data, order,
+    height or highlighted council (see _trend_template)."""
+    data = Datasets()
+    colour = (
+        alt.condition(alt.datum.council == "", alt.value(COUNCIL_COLOUR), alt.value(MUTED_COLOUR))
+        if highlight
         else alt.value(COUNCIL_COLOUR)
     )
     base = (
-        alt.Chart(data(rows))
+        alt.Chart(data([]))
         .mark_bar()
         .encode(
             color=colour,
-            y=alt.Y("council:N", sort=[b.category for b in bars], title=None),
+            y=alt.Y("council:N", sort=[], title=None),
             x=alt.X("value:Q", axis=_axis(unit), scale=alt.Scale(zero=True)),
             tooltip=[
                 alt.Tooltip("council:N", title="Council"),
                 alt.Tooltip("label:N", title="Value"),
             ],
         )
-        # A fixed height (not a band step) lets the chart fit its container's width.
-        .properties(width="container", height=BAR_STEP * max(len(bars), 1))
+        .properties(width="container", height=BAR_STEP)
     )
     layers: list[alt.Chart] = [base]
-    if reference is not None:
+    if reference:
         layers.append(
-            alt.Chart(data([{"value": reference, "label": reference_label}]))
+            alt.Chart(data([]))
             .mark_rule(color=REGION_COLOUR, strokeDash=[6, 3], strokeWidth=2)
             .encode(x="value:Q", tooltip=[alt.Tooltip("label:N", title="Region")])
         )
-    return _finish(alt.layer(*layers), summary, data)
+    return json.dumps(_finish(alt.layer(*layers), "", data))
 
 
 def grouped_bars(

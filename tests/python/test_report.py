@@ -367,6 +367,44 @@ def test_every_kind_of_chart_is_valid_vega_lite(pack: Path) -> None:
     assert {"pathway", "cost", "spend", "councils", "region"} <= kinds
 
 
+def test_charts_of_one_shape_keep_their_own_names_data_and_order() -> None:
+    """Charts of one shape are filled in from one specification: each keeps its own
+    series, data, description, order and highlighted council, and changing one changes no
+    other."""
+    years = ["2023-24", "2024-25"]
+
+    def trend(council: str, value: float) -> dict:
+        points = [report_charts.Point(y, council, value, str(value)) for y in years]
+        return report_charts.trend_chart(points, years, [council, "Region"], "count", council)
+
+    first, second = trend("Bracknell Forest", 1.0), trend("Brighton and Hove", 2.0)
+    for spec, council, value in (
+        (first, "Bracknell Forest", 1.0),
+        (second, "Brighton and Hove", 2.0),
+    ):
+        assert spec["encoding"]["color"]["scale"]["domain"] == [council, "Region"]
+        assert spec["encoding"]["strokeDash"]["scale"]["domain"] == [council, "Region"]
+        assert spec["description"] == council
+        assert [r["value"] for r in spec["datasets"]["rows_0"]] == [value, value]
+    first["encoding"]["color"]["scale"]["domain"].append("changed")
+    assert trend("Brighton and Hove", 2.0) == second
+
+    def bars(order: list[str], highlight: str) -> dict:
+        drawn = [report_charts.Bar(c, float(i), str(i)) for i, c in enumerate(order)]
+        return report_charts.council_bars(drawn, "count", "s", 1.0, "Region", highlight=highlight)
+
+    one, other = bars(["A", "B", "C"], "B"), bars(["C's", "A"], "C's")
+    assert one["layer"][0]["encoding"]["y"]["sort"] == ["A", "B", "C"]
+    assert other["layer"][0]["encoding"]["y"]["sort"] == ["C's", "A"]
+    assert one["height"] == 3 * report_charts.BAR_STEP
+    assert other["height"] == 2 * report_charts.BAR_STEP
+    assert (
+        other["layer"][0]["encoding"]["color"]["condition"]["test"] == '(datum.council === "C\'s")'
+    )
+    assert other["datasets"]["rows_1"] == [{"value": 1.0, "label": "Region"}]
+    validate_jsonschema(other, load_schema())
+
+
 def test_templates_ship_with_the_package() -> None:
     text = Path(__file__).parents[2].joinpath("pyproject.toml").read_text(encoding="utf-8")
     assert '"report_templates/*"' in text
