@@ -531,14 +531,18 @@ def _year_to_date(row: Row, same: Row | None = None) -> Markup:
     part = Markup(" Part of a year: not compared with full years.")
     if same is None:
         return said + part
-    before = cell(same["same_months_value"], same["same_months_value_symbol"], "count")
-    if same["indicator"] == "cla_at_31_march":
-        compared = Markup(" A year before, on {}: <strong>{}</strong>.").format(
-            long_date(same["same_months_to"]), before
+    # A rate in the same months is on the previous year's population, as that year's rate.
+    unit = same["unit"]
+    before = cell(same["same_months_value"], same["same_months_value_symbol"], unit)
+    label = UNIT_LABELS.get(unit, "") if shown(same, "same_months_value") else ""
+    label = Markup(" {}").format(label) if label else ""
+    if not same["is_flow"]:
+        compared = Markup(" A year before, on {}: <strong>{}</strong>{}.").format(
+            long_date(same["same_months_to"]), before, label
         )
     else:
-        compared = Markup(" Same months a year before, {} to {}: <strong>{}</strong>.").format(
-            long_date(same["same_months_from"]), long_date(same["same_months_to"]), before
+        compared = Markup(" Same months a year before, {} to {}: <strong>{}</strong>{}.").format(
+            long_date(same["same_months_from"]), long_date(same["same_months_to"]), before, label
         )
     return said + compared + part
 

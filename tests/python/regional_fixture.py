@@ -222,8 +222,10 @@ SCHEMA = {
     "councils": "la_code varchar, la_number varchar, la_name varchar",
     "year_to_date": (
         "la_code varchar, la_name varchar, collection_year varchar, period_end date, "
-        "indicator varchar, previous_collection_year varchar, same_months_from date, "
-        "same_months_to date, same_months_value bigint, same_months_value_symbol varchar"
+        "indicator varchar, unit varchar, is_flow boolean, previous_collection_year varchar, "
+        "same_months_from date, same_months_to date, same_months_count bigint, "
+        "same_months_count_symbol varchar, same_months_value double, "
+        "same_months_value_symbol varchar"
     ),
     "england_values": (
         "indicator varchar, collection_year varchar, value double, is_approximate boolean, "
@@ -737,21 +739,32 @@ def write_regional(
             for order, (indicator, name, unit, polarity, _, _) in enumerate(INDICATORS, 1)
         ],
         "councils": [(code, number, name) for code, number, name, _ in chosen],
-        # The same months a year before the in-year extracts: one shown, one hidden.
+        # The same months a year before the in-year extracts: one shown, one hidden; and
+        # the rate of children looked after from the same count, on 48,000 children.
         "year_to_date": [
             (
                 code,
                 name,
                 YEARS[-1],
                 IN_YEAR_PERIOD_ENDS[code],
-                "cla_at_31_march",
+                indicator,
+                unit,
+                False,
                 YEARS[-2],
                 dt.date(int(YEARS[-2][:4]), 4, 1),
                 IN_YEAR_PERIOD_ENDS[code].replace(year=IN_YEAR_PERIOD_ENDS[code].year - 1),
-                *((None, "c") if code == "E06000043" else (55, None)),
+                *(
+                    (None, "c", None, "c")
+                    if code == "E06000043"
+                    else (55, None, 55.0 if unit == "count" else 11.5, None)
+                ),
             )
             for code, _, name, _ in chosen
             if code in IN_YEAR_PERIOD_ENDS
+            for indicator, unit in (
+                ("cla_at_31_march", "count"),
+                ("cla_rate_per_10k", "rate_per_10k"),
+            )
         ],
         # England's figure for each year; the first year's read as quoted, so approximate.
         "england_values": [

@@ -661,13 +661,22 @@ def test_the_year_to_date_sits_beside_the_same_months_a_year_before(pack: Path) 
     line = re.search(r'<p class="year-to-date">(.*?)</p>', html, re.S).group(1)
     text = " ".join(re.sub(r"<[^>]+>", " ", line).split())
     assert "Year to date, 2024-25 to 30 September 2024:" in text
-    assert "A year before, on 30 September 2023: 55 ." in text
+    assert "A year before, on 30 September 2023: 55 children." in text
     assert "not compared with full years" in text
     hidden = tile((pack / "E06000043.html").read_text(encoding="utf-8"), "cla_at_31_march")
     line = re.search(r'<p class="year-to-date">(.*?)</p>', hidden, re.S).group(1)
-    assert re.search(r"A year before, on 31 December 2023: <strong><abbr[^>]*>c</abbr>", line)
+    assert re.search(
+        r"A year before, on 31 December 2023: <strong><abbr[^>]*>c</abbr></strong>\.", line
+    )
+    # A rate a year before is said in the rate's own unit.
+    rate = tile((pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "cla_rate_per_10k")
+    line = re.search(r'<p class="year-to-date">(.*?)</p>', rate, re.S).group(1)
+    text = " ".join(re.sub(r"<[^>]+>", " ", line).split())
+    assert "A year before, on 30 September 2023: 11.5 per 10,000 children." in text
     # Without a same-months figure the in-year line compares with nothing.
-    other = tile((pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "cla_rate_per_10k")
+    other = tile(
+        (pack / f"{IN_YEAR_COUNCIL}.html").read_text(encoding="utf-8"), "cla_3plus_placements_pct"
+    )
     line = re.search(r'<p class="year-to-date">(.*?)</p>', other, re.S).group(1)
     assert "year before" not in line and "not compared with full years" in line
 

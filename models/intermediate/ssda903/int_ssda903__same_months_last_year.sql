@@ -3,8 +3,9 @@
 -- to the same day a year before the extract's date, counted in the previous year's return
 -- by the rules the in-year figures follow (int_ssda903__indicator_values): periods of care
 -- started (RNE S) and ended (REC other than X1) in those months, short breaks left out,
--- and the children looked after on that day. A part of a year is compared with the same
--- part of the year before, never with a whole year. No previous return, no row.
+-- and the children looked after on that day (the numerator of cla_at_31_march and of
+-- cla_rate_per_10k). A part of a year is compared with the same part of the year before,
+-- never with a whole year. No previous return, no row.
 
 with
 
@@ -100,18 +101,28 @@ measures as (
     select
         *,
         'cla_at_31_march' as indicator,
+        false as is_flow,
+        looked_after as same_months_value
+    from counted
+    union all
+    select
+        *,
+        'cla_rate_per_10k' as indicator,
+        false as is_flow,
         looked_after as same_months_value
     from counted
     union all
     select
         *,
         'cla_started_in_year' as indicator,
+        true as is_flow,
         started as same_months_value
     from counted
     union all
     select
         *,
         'cla_ceased_in_year' as indicator,
+        true as is_flow,
         ceased as same_months_value
     from counted
 ),
@@ -123,6 +134,7 @@ final as (
         collection_year,
         reference_date,
         indicator,
+        is_flow,
         same_months_from,
         same_months_to,
         previous_collection_year,
