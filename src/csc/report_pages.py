@@ -112,6 +112,12 @@ class Figure:
     note: str = ""
 
     @property
+    def wide(self) -> bool:
+        """Whether the figure takes a whole row of a grid of figures: a data table of more
+        than four columns does not fit half of 1,400 pixels."""
+        return len(self.headers) > 4
+
+    @property
     def download(self) -> str:
         """The data table as a CSV file inside a link (opens offline, like the page)."""
         return csv_link(self.headers, self.rows)
