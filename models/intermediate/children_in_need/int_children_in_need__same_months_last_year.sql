@@ -47,18 +47,8 @@ returns as (
     from children
 ),
 
-{% set same_months_to = 'cast(' ~ dbt.dateadd('year', -1, 'reference_date') ~ ' as date)' %}
-
 in_year as (
-    select
-        la_code,
-        collection_year,
-        reference_date,
-        cast({{ dbt.dateadd('year', -1, 'year_start_date') }} as date) as same_months_from,
-        {{ same_months_to }} as same_months_to,
-        {{ collection_year_of(same_months_to) }} as previous_collection_year
-    from returns
-    where reference_date < cast(cast(year_ending as {{ dbt.type_string() }}) || '-03-31' as date)
+    {{ same_months_a_year_before('returns') }}
 ),
 
 -- referrals received in those months, each once
