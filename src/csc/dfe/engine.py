@@ -205,15 +205,7 @@ def _returns(con: duckdb.DuckDBPyConnection, batch: list[tuple[str, int]]) -> No
 
 
 def _lay_out(con: duckdb.DuckDBPyConnection, return_name: str) -> list[str]:
-    """Create the relations the rules read; return their names."""
-    con.execute(
-        """
-        create or replace temp table dfe_current as
-        select file_id, path, sha256, kind, la_code, reference_date,
-            cast(left(collection_year, 4) as integer) + 1 as _year
-        from raw.load_manifest where status = 'loaded'
-        """
-    )
+    """Create the relations the rules read (from `dfe_current`); return their names."""
     names = []
     if return_name == dfe.SSDA903:
         for kind in _ssda903_kinds():
@@ -247,6 +239,15 @@ def check(
     version = f"{warehouse.RAW_SCHEMA}.dfe_rules_version"
     con.execute(f"delete from {version}")  # nosec B608 # our own table name
     con.execute(f"insert into {version} values (?)", [fingerprint()])  # nosec B608 # our own table name
+    # The current files, once for every batch.
+    con.execute(
+        """
+        create or replace temp table dfe_current as
+        select file_id, path, sha256, kind, la_code, reference_date,
+            cast(left(collection_year, 4) as integer) + 1 as _year
+        from raw.load_manifest where status = 'loaded'
+        """
+    )
     total_returns = total_failures = 0
     for return_name in returns:
         for batch in _batches(_wanted(con, return_name, touched)):
