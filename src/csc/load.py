@@ -398,7 +398,16 @@ def recognise(drop: DropFile, work: Path) -> None:
         drop.fail(
             "structure.duplicate_columns",
             "critical",
-            "column(s) appear twice: " + ", ".join(found.duplicated),
+            # Only the layout's own column names are named: any other header is the file's
+            # content, so it is given by position.
+            "column(s) appear twice: "
+            + ", ".join(
+                c
+                if c in layout.known_columns()
+                else "column number "
+                + " and ".join(str(i + 1) for i, h in enumerate(found.header) if h == c)
+                for c in found.duplicated
+            ),
         )
     if found.extra:
         positions = [str(i + 1) for i, c in enumerate(found.header) if c in found.extra]

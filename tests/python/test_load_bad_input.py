@@ -67,6 +67,19 @@ def test_extra_column_is_ignored_with_a_warning(region):
     assert region.query("select count(*) from raw.ssda903_episodes where urn = 'XXXXXXX'") == [(3,)]
 
 
+def test_a_column_twice_is_named_only_when_it_is_the_layouts_own(region):
+    rows = [r + ",01/05/2023,Jo,Jo" for r in episode_rows()]
+    load_with_good_header(
+        region, "Episodes.csv", episodes_text(rows, EPISODE_COLUMNS + ",DECOM,SURNAME,SURNAME")
+    )
+    assert region.status("Episodes.csv") == "quarantined"
+    rules = {r[0]: r[3] for r in region.failures("Episodes.csv")}
+    message = rules["structure.duplicate_columns"]
+    # DECOM is the layout's own name; the other header is the file's content, placed only.
+    assert "DECOM" in message and "column number 15 and 16" in message
+    assert "SURNAME" not in message
+
+
 def test_columns_in_another_order_land_in_the_right_columns(region):
     names = EPISODE_COLUMNS.split(",")
     order = list(reversed(range(len(names))))
