@@ -347,43 +347,37 @@ def rewrite(
     Lists the warehouse does not load keep their header row only: their rows are not
     needed, and may hold identifiers. Returns the rows written per sheet.
     """
-    import xlsxwriter
+    from csc import xlsx
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     written: dict[str, int] = {}
-    out = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "in_memory": False})
-    # Fixed metadata, so the same extract always gives the same bytes (and a re-drop is
-    # recognised as a duplicate).
-    out.set_properties({"created": dt.datetime(2000, 1, 1)})
-    date_format = out.add_format({"num_format": "dd/mm/yyyy"})
     try:
-        for sheet in sorted(book.sheets, key=lambda s: s.number):
-            target = out.add_worksheet(sheet.name[:31])
-            by_position = {p: c for c, p in sheet.columns.items()}
-            keep_rows = sheet.table is not None
-            count = 0
-            for index, row in enumerate(sheet.rows):
-                if index > sheet.header_row and not keep_rows:
-                    break
-                if index > sheet.header_row and not any(cell_text(v) for v in row):
-                    continue
-                for position, value in enumerate(row):
-                    column = by_position.get(position)
-                    if index > sheet.header_row and column in change:
-                        value = change[column](value)
-                    if isinstance(value, dt.datetime):
-                        value = value.date()
-                    if isinstance(value, dt.date):
-                        target.write_datetime(
-                            index, position, dt.datetime.combine(value, dt.time()), date_format
-                        )
-                    elif value is not None and value != "":
-                        target.write(index, position, value)
-                count += index > sheet.header_row
-            written[sheet.name] = count
-        out.close()
+        # A fixed creation time, so the same extract always gives the same bytes (and a
+        # re-drop is recognised as a duplicate).
+        with xlsx.Workbook(tmp, dt.datetime(2000, 1, 1)) as out:
+            for sheet in sorted(book.sheets, key=lambda s: s.number):
+                target = out.sheet(sheet.name[:31])
+                by_position = {p: c for c, p in sheet.columns.items()}
+                keep_rows = sheet.table is not None
+                count = 0
+                for index, row in enumerate(sheet.rows):
+                    if index > sheet.header_row and not keep_rows:
+                        break
+                    if index > sheet.header_row and not any(cell_text(v) for v in row):
+                        continue
+                    values = []
+                    for position, value in enumerate(row):
+                        column = by_position.get(position)
+                        if index > sheet.header_row and column in change:
+                            value = change[column](value)
+                        values.append(value.date() if isinstance(value, dt.datetime) else value)
+                    target.add(values, row=index)
+                    count += index > sheet.header_row
+                written[sheet.name] = count
         tmp.replace(dest)
+    except xlsx.Unwritable as exc:
+        raise RejectedWorkbook("annex_a.unwritable", f"cannot be written again: {exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return written

@@ -114,6 +114,9 @@ INTAKE_RULES: dict[str, IntakeRule] = {
         CRITICAL, "a sheet reaches further down and across than the drop contract allows"
     ),
     "annex_a.unreadable": IntakeRule(CRITICAL, "the file is not a readable .xlsx workbook"),
+    "annex_a.unwritable": IntakeRule(
+        CRITICAL, "the workbook holds a value no .xlsx workbook can hold, so it was not copied"
+    ),
     "annex_a.no_lists": IntakeRule(
         CRITICAL, "no sheet is an Annex A List 1, 2 or 3 with a Child Unique ID column"
     ),

@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import xlsxwriter
-
-from csc import reference
+from csc import reference, xlsx
 from csc.synthetic.cin_census.calendar import EXCEL_EPOCH, age_on
 from csc.synthetic.cin_census.records import Person
 from csc.synthetic.draws import choice, seeded, unit
@@ -183,6 +181,15 @@ class AnnexEvents:
         return items[low:high]
 
 
+# The cells' styles by list: the dates as dates (Excel serial days), the rest plain.
+_CHILD_STYLES = (xlsx.PLAIN, xlsx.PLAIN, xlsx.PLAIN, xlsx.DATE, xlsx.PLAIN, xlsx.DATE)
+LIST_STYLES = {
+    1: (*_CHILD_STYLES, xlsx.PLAIN),
+    2: (*_CHILD_STYLES, xlsx.DATE, xlsx.PLAIN),
+    3: (*_CHILD_STYLES, *(xlsx.PLAIN,) * 5),
+}
+
+
 @cache
 def source_labels() -> dict[str, str]:
     return {
@@ -202,41 +209,38 @@ def write_annex_a(
     """One Annex A workbook: lists 1-3 for the collection year up to the reference date."""
     day = view.reference_date.toordinal()
     labels = source_labels()
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": created})
-    bold = workbook.add_format({"bold": True})
-    when = workbook.add_format({"num_format": "dd/mm/yyyy"})
     rows = {1: events.window(0, view), 2: events.window(1, view), 3: events.window(2, view)}
-    for number, header in headers.items():
-        sheet = workbook.add_worksheet(f"List {number}")
-        sheet.write_row(0, 0, header, bold)
-        # The undecorated writers skip A1-notation handling: most of the cost is per cell.
-        text = getattr(sheet, "_write_string", sheet.write_string)
-        value = getattr(sheet, "_write_number", sheet.write_number)
-        for row, item in enumerate(rows.get(number, ()), start=1):
-            event, person = item[0], item[1]
-            dob = person.dob
-            text(row, 0, person.child_id)
-            text(row, 1, GENDER_LABELS[person.sex if dob <= day else "0"])
-            text(row, 2, person.ethnic)
-            if dob <= day:
-                value(row, 3, dob - EXCEL_EPOCH, when)
-            if dob <= event:
-                value(row, 4, age_on(dob, event))
-            value(row, 5, event - EXCEL_EPOCH, when)
-            if number == 1:
-                text(row, 6, labels[item[2]])
-            elif number == 2:
-                done = item[2]
-                if done is not None and done <= day:
-                    value(row, 6, done - EXCEL_EPOCH, when)
-                text(row, 7, item[3])
-            else:
-                ref = item[2]
-                text(row, 6, labels[ref.source])
-                text(row, 7, "Yes" if ref.nfa else "No")
-                value(row, 8, ref.recent)
-                text(row, 9, ref.team)
-                if ref.worker:
-                    text(row, 10, ref.worker)
-    workbook.close()
+    with xlsx.Workbook(path, created) as workbook:
+        for number, header in headers.items():
+            sheet = workbook.sheet(f"List {number}")
+            sheet.add(header, style=xlsx.BOLD)
+            add = sheet.add
+            styles = LIST_STYLES.get(number)
+            for item in rows.get(number, ()):
+                event, person = item[0], item[1]
+                dob = person.dob
+                born = dob <= day
+                cells = [
+                    person.child_id,
+                    GENDER_LABELS[person.sex if born else "0"],
+                    person.ethnic,
+                    dob - EXCEL_EPOCH if born else None,
+                    age_on(dob, event) if dob <= event else None,
+                    event - EXCEL_EPOCH,
+                ]
+                if number == 1:
+                    cells.append(labels[item[2]])
+                elif number == 2:
+                    done = item[2]
+                    cells += [done - EXCEL_EPOCH if done is not None and done <= day else None]
+                    cells.append(item[3])
+                else:
+                    ref = item[2]
+                    cells += [
+                        labels[ref.source],
+                        "Yes" if ref.nfa else "No",
+                        ref.recent,
+                        ref.team,
+                        ref.worker or None,
+                    ]
+                add(cells, styles=styles)
