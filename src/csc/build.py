@@ -15,8 +15,10 @@ digest of the dbt project (with the loader's rule catalogue) and, for each counc
 digest of its files in the load manifest (each file and its status). When the project is
 as it was, only the councils whose files changed are rebuilt (macros/by_council.sql), the
 models that compare councils are rebuilt whole, the data tests check the rebuilt councils'
-rows and the whole of the tables rebuilt whole, and the seeds, the unit tests and the docs
-page, which depend on the project alone, are left as the last build made them. When
+rows and the whole of the tables rebuilt whole (dbt's built-in column tests evaluated
+together beside dbt rather than as hundreds of dbt nodes: csc.column_tests), and the
+seeds, the unit tests and the docs page, which depend on the project alone, are left as
+the last build made them. When
 nothing changed at all, dbt does not run. A changed project, a missing record or
 `csc build --full` builds everything.
 """
@@ -35,6 +37,7 @@ from pathlib import Path
 import click
 import duckdb
 
+from csc import column_tests
 from csc.crash import crash_point
 from csc.reference import PROJECT_ROOT
 from csc.warehouse import Home
@@ -205,15 +208,24 @@ def _fingerprint(path: Path) -> list[int]:
     return [info.st_size, info.st_mtime_ns]
 
 
-def failed_nodes(home: Home) -> tuple[list[str], list[str]]:
-    """(every node that errored or failed in the last build, those of them outside the
-    regional tables)."""
+def _artifacts(home: Home) -> tuple[dict, dict] | None:
+    """(run_results, manifest) of the last dbt run, or None when dbt left none."""
     target = home.build / BUILD_TARGET
     try:
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return results, manifest
+
+
+def failed_nodes(home: Home, also: list[str] = ()) -> tuple[list[str], list[str]]:
+    """(every node that errored or failed in the last build, with the tests evaluated
+    beside it that failed (`also`), and those of them outside the regional tables)."""
+    artifacts = _artifacts(home)
+    if artifacts is None:
         return ["(dbt left no results)"], ["(dbt left no results)"]
+    results, manifest = artifacts
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
 
     def regional(unique_id: str) -> bool:
@@ -226,8 +238,47 @@ def failed_nodes(home: Home) -> tuple[list[str], list[str]]:
 
     failed = [
         r["unique_id"] for r in results.get("results", []) if r.get("status") in ("error", "fail")
-    ]
+    ] + list(also)
     return failed, [f for f in failed if not regional(f)]
+
+
+def _folded_tests(home: Home) -> list[column_tests.ColumnTest]:
+    """The built-in column tests a refresh evaluates itself (csc.column_tests), from the
+    manifest of the last build (the project is unchanged, or the build is full); none when
+    there is no manifest or a test is beyond what is evaluated exactly as dbt does."""
+    artifacts = _artifacts(home)
+    if artifacts is None:
+        return []
+    try:
+        return column_tests.folded_tests(artifacts[1])
+    except (column_tests.Unfoldable, KeyError):
+        return []
+
+
+def _check_folded(
+    home: Home, tests: list[column_tests.ColumnTest], councils: tuple[str, ...] | None
+) -> column_tests.Verdicts:
+    """Evaluate the folded tests on the warehouse dbt just built, and report them as dbt
+    reports its own."""
+    artifacts = _artifacts(home)
+    not_built = {
+        r["unique_id"]
+        for r in (artifacts[0].get("results", []) if artifacts else [])
+        if r.get("status") in ("error", "skipped")
+    }
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        con.execute("set enable_progress_bar = false")
+        verdicts = column_tests.evaluate(con, tests, councils, not_built)
+    finally:
+        con.close()
+    for line in verdicts.lines:
+        click.echo(line, err=True)
+    click.echo(
+        f"{len(verdicts.counts)} column tests ({', '.join(column_tests.FOLDED)}) evaluated "
+        f"beside dbt: {len(verdicts.failed)} failed, {len(verdicts.warned)} warned"
+    )
+    return verdicts
 
 
 def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa: ANN001
@@ -244,6 +295,7 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
         return previous
     passed_file(home).unlink(missing_ok=True)
     crash_point("dbt")
+    folded = [] if what.full else _folded_tests(home)
     if what.full:
         code = _run_dbt(home, "build", "--full-refresh")
     else:
@@ -258,10 +310,12 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
             # per cent; a full build keeps it, and a failure is logged at this level too.
             "--log-level-file",
             "info",
+            *(column_tests.EXCLUDE if folded else []),
             councils=what.councils,
         )
-    failed, outside = failed_nodes(home) if code != 0 else ([], [])
-    if code != 0 and (outside or not failed):
+    also = _check_folded(home, folded, what.councils).failed if folded else []
+    failed, outside = failed_nodes(home, also) if code != 0 or also else ([], [])
+    if (code != 0 or also) and (outside or not failed):
         raise click.ClickException(
             f"dbt build failed ({len(failed)} node(s): {', '.join(failed[:5])}); nothing is "
             f"published and the previous files stay; see {home.build / 'dbt_logs'}"

@@ -11,6 +11,7 @@ compared (csc.parity: row counts and a digest of the rows).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import duckdb
 import pytest
 
 from conftest import csc
-from csc import build, parity, stamp
+from csc import build, column_tests, parity, stamp
 from csc.crash import CRASH_EXIT
 from csc.warehouse import Home
 
@@ -91,6 +92,15 @@ def assert_home_equals_whole(home: Path, whole: Path) -> None:
     )
 
 
+def folded_tests_dbt_ran(home: Path) -> list[str]:
+    target = home / "build" / build.BUILD_TARGET
+    results = json.loads((target / "run_results.json").read_text())
+    ran = {r["unique_id"] for r in results["results"]}
+    assert any(r.startswith("test.") for r in ran), "the refresh ran no data test at all"
+    manifest = json.loads((target / "manifest.json").read_text())
+    return [t.unique_id for t in column_tests.folded_tests(manifest) if t.unique_id in ran]
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("source")
@@ -128,6 +138,8 @@ def test_each_kind_of_drop_rebuilds_its_councils_to_what_a_whole_build_gives(
     shutil.copytree(source / "drops" / IN_YEAR / in_year, home / "drops" / IN_YEAR / in_year)
     run(home, "load")
     assert f"dbt build of {IN_YEAR} and the models comparing councils" in run(home, "build")
+    # dbt's built-in column tests were evaluated beside dbt (csc.column_tests), not by it.
+    assert not folded_tests_dbt_ran(home)
     assert "(1 written this time)" in run(home, "publish")
 
     year = sorted(p.name for p in (home / "drops" / RESUBMITS).iterdir())[-2]
@@ -211,3 +223,81 @@ def test_the_plan_names_changed_new_and_gone_councils_only() -> None:
     assert changed.councils == (IN_YEAR, RESUBMITS, NEWCOMER)
     unknown_only = build.plan(previous, "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "r"}, False)
     assert unknown_only.councils == () and not unknown_only.nothing
+
+
+def _plant(con: duckdb.DuckDBPyConnection, test: column_tests.ColumnTest, council: str) -> bool:
+    """Break `test` on one row of `council` (every row of a table not built by council);
+    False when the table's own constraints refuse it."""
+    rows = f"la_code = '{council}'" if test.by_council else "true"
+    pick = f"rowid = (select min(rowid) from {test.relation} where {rows})"
+    column = test.column
+    if test.kind == "unique":
+        statements = [
+            f"insert into {test.relation} select * from {test.relation} "
+            f"where {rows} and {column} is not null limit 1"
+        ]
+    elif test.kind == "not_null":
+        statements = [f"update {test.relation} set {column} = null where {pick}"]
+    else:
+        statements = [
+            f"update {test.relation} set {column} = {value} where {pick}"
+            for value in ("'planted'", "-99")
+        ]
+    for statement in statements:
+        try:
+            con.execute(statement)
+            return True
+        except duckdb.Error:
+            continue
+    return False
+
+
+def test_column_tests_evaluated_together_fail_as_dbts_own(home: Path, tmp_path: Path) -> None:
+    """Defects planted for each kind of folded test, in a council being rebuilt, in a
+    council that is not, and in tables rebuilt whole: evaluated together, every test finds
+    as many failures as dbt's own test finds on the same warehouse and councils."""
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("published", "published.json"))
+    target = copy / "build" / build.BUILD_TARGET
+    tests = column_tests.folded_tests(json.loads((target / "manifest.json").read_text()))
+    planted: dict[str, set[str]] = {}
+    con = duckdb.connect(str(copy / "build" / "warehouse.duckdb"))
+    try:
+        touched: set[str] = set()
+        for test in tests:
+            # la_code is the council itself: breaking it would move the row between councils.
+            if test.relation in touched or test.column == "la_code":
+                continue
+            for council in (IN_YEAR, RESUBMITS) if test.by_council else ("",):
+                if _plant(con, test, council):
+                    touched.add(test.relation)
+                    planted.setdefault(test.kind, set()).add(council or "whole")
+    finally:
+        con.close()
+    assert set(planted) == set(column_tests.FOLDED), planted
+    councils = (IN_YEAR,)
+    build._run_dbt(Home(copy), "test", "--select", *column_tests.EXCLUDE[1:], councils=councils)
+    results = json.loads((target / "run_results.json").read_text())
+    dbts = {
+        r["unique_id"]: r["failures"] or 0
+        for r in results["results"]
+        if r["unique_id"].startswith("test.")
+    }
+    assert set(dbts) == {t.unique_id for t in tests}
+    con = duckdb.connect(str(copy / "build" / "warehouse.duckdb"), read_only=True)
+    try:
+        ours = column_tests.evaluate(con, tests, councils)
+    finally:
+        con.close()
+    assert ours.counts == dbts
+    failing = {t.kind for t in tests if dbts[t.unique_id]}
+    assert failing == set(column_tests.FOLDED), "some kind's defects were never seen"
+    # A defect in a council not being rebuilt is not this refresh's to find, as in dbt.
+    con = duckdb.connect(str(copy / "build" / "warehouse.duckdb"), read_only=True)
+    try:
+        everywhere = column_tests.evaluate(con, tests, None)
+    finally:
+        con.close()
+    assert any(everywhere.counts[t] > n for t, n in ours.counts.items())
+    failed, outside = build.failed_nodes(Home(copy), ours.failed)
+    assert set(ours.failed) <= set(failed) and outside
