@@ -390,3 +390,19 @@ def backtest(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def read_spells(con, la_code: str | None = None) -> pd.DataFrame:  # noqa: ANN001 - DuckDB
+    """The care history of one council (or every council) from the built warehouse
+    (int_demand__care_spells), in the columns `panel` takes, with `la_code`."""
+    where, params = ("where la_code = ?", [la_code]) if la_code else ("", [])
+    frame = con.execute(
+        "select la_code, child_key as child, episode_start_date as start, "
+        'episode_end_date as "end", placement_group as "group", birth_month as birth '
+        f"from intermediate.int_demand__care_spells {where} "  # nosec B608 # fixed text
+        "order by la_code, child_key, episode_start_date",
+        params,
+    ).df()
+    for column in ("start", "end", "birth"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame.dropna(subset=["birth"])
