@@ -251,6 +251,69 @@ def build(home: Home, full: bool) -> None:
             builder.dbt_build(home, full=full, say=console.print)
 
 
+@main.command()
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A scenario file (TOML; docs/demand.md); repeat for several.",
+)
+@click.option("--window-years", default=3, show_default=True, type=click.IntRange(1, 6))
+@click.option("--horizon-months", default=36, show_default=True, type=click.IntRange(1, 60))
+@click.option("--runs", default=200, show_default=True, type=click.IntRange(20, 5000))
+@click.option("--inflation", default=0.0, show_default=True, type=float, help="A year, e.g. 0.03.")
+@click.pass_obj
+def forecast(
+    home: Home,
+    scenarios: tuple[Path, ...],
+    window_years: int,
+    horizon_months: int,
+    runs: int,
+    inflation: float,
+) -> None:
+    """Project children looked after by placement group and age band, with intervals,
+    costs and backtests, for every council and the region (docs/demand.md), into the
+    warehouse's forecast schema."""
+    import duckdb
+
+    from csc import build as builder
+    from csc import forecast as forecaster
+
+    started = time.perf_counter()
+    try:
+        options = forecaster.Options(
+            window_years=window_years,
+            horizon_months=horizon_months,
+            runs=runs,
+            inflation=inflation,
+            scenarios=[forecaster.read_scenario(path) for path in scenarios],
+        )
+    except forecaster.ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with _holding(home):
+        passed = builder.last_good_build(home)
+        if passed is None:
+            raise click.ClickException(
+                "the warehouse is not as a passing `dbt build` left it: run `csc build` first"
+            )
+        con = duckdb.connect(str(home.warehouse))
+        try:
+            projections, backtests = forecaster.project(con, options)
+            forecaster.write(con, projections, backtests)
+        finally:
+            con.close()
+        # The forecast schema is read by nothing the build tested: the build still holds.
+        builder.record_passed(home, passed)
+    areas = projections["area_code"].nunique()
+    console.print(
+        f"projected {areas} areas ({areas - 1} councils and the region) from "
+        f"{projections['origin_date'].iloc[0]} for {horizon_months} months in "
+        f"{len(options.scenarios) + 1} scenario(s), with {len(backtests)} backtest rows "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+
+
 @main.command(name="parity")
 @click.pass_obj
 def parity_command(home: Home) -> None:
