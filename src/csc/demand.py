@@ -265,8 +265,11 @@ def _step(rng: np.random.Generator | None, stock: np.ndarray, rates: Rates) -> n
         entering = arriving[..., None] * into[:, BAND_OF_AGE]
     else:
         staying = rng.binomial(stock.astype(np.int64), 1 - leave)
-        after = rng.multinomial(staying, np.broadcast_to(move, (*staying.shape, move.shape[-1])))
-        after = after.sum(axis=-2)
+        # Only the ages and groups that hold children are drawn (most hold none).
+        cells = np.nonzero(staying)
+        moves = np.broadcast_to(move, (*staying.shape, move.shape[-1]))[cells]
+        after = np.zeros(stock.shape)
+        np.add.at(after, cells[:2], rng.multinomial(staying[cells], moves))
         arrivals = rng.poisson(np.broadcast_to(entries, (stock.shape[0], len(AGE_BANDS))))
         entering = np.zeros(stock.shape)
         for band in range(len(AGE_BANDS)):
