@@ -37,7 +37,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from csc import column_tests
+from csc import column_tests, warehouse
 from csc.crash import crash_point
 from csc.reference import PROJECT_ROOT
 from csc.warehouse import Home
@@ -199,6 +199,20 @@ def dbt(home: Home, *command: str, target: str = BUILD_TARGET) -> None:
         raise click.ClickException(f"dbt {' '.join(command)} failed; see {home.build / 'dbt_logs'}")
 
 
+def dbt_demand(home: Home, passed: BuildOutcome) -> None:
+    """Build the demand marts (and their tests) from the raw demand tables `csc forecast`
+    has just written. Nothing else reads those tables, so when they pass, the last passing
+    build (`passed`) holds for the warehouse as it now is; when they fail, nothing is
+    recorded and nothing will be published until a build passes."""
+    code = _run_dbt(home, "build", "--select", "source:demand+", "--log-level-file", "info")
+    if code != 0:
+        raise click.ClickException(
+            f"the demand marts did not build; nothing is published until a build passes; "
+            f"see {home.build / 'dbt_logs'}"
+        )
+    record_passed(home, passed)
+
+
 def passed_file(home: Home) -> Path:
     return home.build / PASSED_FILE
 
@@ -294,6 +308,9 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
         record_passed(home, previous)
         return previous
     passed_file(home).unlink(missing_ok=True)
+    # Tables the loader owns but a newer project may read before any load made them (the
+    # raw demand tables): made empty where missing.
+    warehouse.connect(home).close()
     crash_point("dbt")
     folded = [] if what.full else _folded_tests(home)
     if what.full:

@@ -274,7 +274,7 @@ def forecast(
 ) -> None:
     """Project children looked after by placement group and age band, with intervals,
     costs and backtests, for every council and the region (docs/demand.md), into the
-    warehouse's forecast schema."""
+    warehouse's raw demand tables, and build the demand marts from them."""
     import duckdb
 
     from csc import build as builder
@@ -303,8 +303,9 @@ def forecast(
             forecaster.write(con, projections, backtests)
         finally:
             con.close()
-        # The forecast schema is read by nothing the build tested: the build still holds.
-        builder.record_passed(home, passed)
+        # Only the demand marts read what was written: they are built again, and when they
+        # pass, the rest of the last passing build still holds.
+        builder.dbt_demand(home, passed)
     areas = projections["area_code"].nunique()
     console.print(
         f"projected {areas} areas ({areas - 1} councils and the region) from "

@@ -1,5 +1,6 @@
 """`csc forecast`: the demand model (csc.demand, docs/demand.md) for every council and the
-region, with its costs and backtests, written to the warehouse's `forecast` schema.
+region, with its costs and backtests, written to the warehouse's raw demand tables, from
+which the build makes the demand marts.
 
 The projection starts at the latest 31 March every council's returns count their children
 looked after at (the origin), from a reference window of the years before it. Each council
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc import demand
+from csc import demand, warehouse
 
 REGION = "E12000008"  # South East: the region's code in the marts
 ALL = "all"
@@ -270,22 +271,20 @@ def backtests(panels: dict[str, demand.Panel], at: int, window: int, runs: int) 
 
 
 def write(con, projections: pd.DataFrame, tests: pd.DataFrame) -> None:  # noqa: ANN001
-    """Replace the forecast schema's tables in one transaction."""
+    """Replace the rows of the raw demand tables (warehouse.DEMAND_TABLES) in one
+    transaction."""
     con.execute("begin transaction")
     try:
-        con.execute("create schema if not exists forecast")
-        con.register("projections_frame", projections)
-        con.register("backtests_frame", tests)
-        con.execute(
-            "create or replace table forecast.demand_projections as select * from projections_frame"
-        )
-        con.execute(
-            "create or replace table forecast.demand_backtests as select * from backtests_frame"
-        )
+        for table, frame in (("demand_projections", projections), ("demand_backtests", tests)):
+            columns = ", ".join(name for name, _ in warehouse.DEMAND_TABLES[table])
+            con.register("demand_frame", frame)
+            con.execute(f"delete from {warehouse.RAW_SCHEMA}.{table}")  # nosec B608 # constants
+            con.execute(
+                f"insert into {warehouse.RAW_SCHEMA}.{table} ({columns}) "  # nosec B608 # constants
+                f"select {columns} from demand_frame"
+            )
+            con.unregister("demand_frame")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("projections_frame")
-        con.unregister("backtests_frame")

@@ -289,6 +289,38 @@ create table if not exists {RAW_SCHEMA}.load_runs (
 """
 
 
+# What `csc forecast` writes (csc.forecast, docs/demand.md), the sources of the demand
+# marts: empty until the first forecast, so a build never lacks them.
+DEMAND_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "demand_projections": (
+        ("area_code", "varchar"),
+        ("scenario", "varchar"),
+        ("origin_date", "date"),
+        ("month_end", "date"),
+        ("months_ahead", "integer"),
+        ("placement_group", "varchar"),
+        ("age_band", "varchar"),
+        ("children_p10", "double"),
+        ("children_median", "double"),
+        ("children_p90", "double"),
+        ("cost_p10", "double"),
+        ("cost_median", "double"),
+        ("cost_p90", "double"),
+    ),
+    "demand_backtests": (
+        ("area_code", "varchar"),
+        ("origin_date", "date"),
+        ("horizon_months", "integer"),
+        ("placement_group", "varchar"),
+        ("projected_median", "double"),
+        ("actual", "double"),
+        ("naive", "double"),
+        ("error_percent", "double"),
+        ("naive_error_percent", "double"),
+    ),
+}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(MANIFEST_DDL)
@@ -318,6 +350,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"create table if not exists {annex_a_table(table)} "
             f"({_columns_ddl(annex_columns)}, {LINEAGE_DDL})"
         )
+    for table, typed in DEMAND_TABLES.items():
+        columns = ", ".join(f"{name} {kind}" for name, kind in typed)
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
 
 
 class Busy(Exception):

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from csc import forecast
+from csc import forecast, warehouse
 from csc.cli import main
 from test_demand import cohorts
 
 COUNCILS = {"E06000036": 700.0, "E06000040": 1400.0}  # weekly cost of in-house foster care
 
 
-def warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+def hand_made(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("create schema intermediate; create schema marts")
     frames = []
@@ -58,7 +58,7 @@ def warehouse(path: Path) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="module")
 def projected(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    con = warehouse(tmp_path_factory.mktemp("forecast") / "w.duckdb")
+    con = hand_made(tmp_path_factory.mktemp("forecast") / "w.duckdb")
     try:
         options = forecast.Options(horizon_months=24, runs=60, inflation=0.03)
         return forecast.project(con, options)
@@ -126,7 +126,7 @@ def test_backtests_compare_with_what_happened_and_with_the_naive_projection(proj
 def test_a_scenario_from_its_file_changes_its_own_rows_only(tmp_path: Path) -> None:
     scenario = tmp_path / "more.toml"
     scenario.write_text('name = "twice the entries"\nentries = 2.0\n')
-    con = warehouse(tmp_path / "w.duckdb")
+    con = hand_made(tmp_path / "w.duckdb")
     try:
         options = forecast.Options(
             horizon_months=24, runs=40, scenarios=[forecast.read_scenario(scenario)]
@@ -162,3 +162,21 @@ def test_forecast_needs_a_build_that_passed(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["--home", str(tmp_path), "forecast"])
     assert done.exit_code != 0
     assert "run `csc build` first" in done.output
+
+
+def test_what_is_written_replaces_the_raw_demand_tables(projected, tmp_path: Path) -> None:  # noqa: ANN001
+    projections, backtests = projected
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        warehouse.ensure_schema(con)
+        for _ in range(2):  # written twice: replaced, not added to
+            forecast.write(con, projections, backtests)
+        counts = [
+            con.sql(f"select count(*) from raw.{table}").fetchall()[0][0]
+            for table in warehouse.DEMAND_TABLES
+        ]
+        [(origin,)] = con.sql("select distinct origin_date from raw.demand_projections").fetchall()
+    finally:
+        con.close()
+    assert counts == [len(projections), len(backtests)]
+    assert origin == dt.date(2025, 3, 31)

@@ -301,3 +301,34 @@ def test_column_tests_evaluated_together_fail_as_dbts_own(home: Path, tmp_path: 
     assert any(everywhere.counts[t] > n for t, n in ours.counts.items())
     failed, outside = build.failed_nodes(Home(copy), ours.failed)
     assert set(ours.failed) <= set(failed) and outside
+
+
+def test_a_forecast_builds_the_demand_marts_and_leaves_the_build_publishable(
+    home: Path, tmp_path: Path
+) -> None:
+    """`csc forecast` on a built region: the demand marts hold every council and the
+    region, the build's record still holds (so publishing works), and the hub's file
+    carries the projections."""
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    out = run(copy, "forecast", "--runs", "20", "--horizon-months", "12")
+    assert "projected 4 areas (3 councils and the region)" in out
+    con = duckdb.connect(str(copy / "build" / "warehouse.duckdb"), read_only=True)
+    try:
+        areas = con.sql(
+            "select area_type, count(distinct la_code) from marts.fct_demand_projections "
+            "where months_ahead = 12 group by all order by all"
+        ).fetchall()
+        [(backtests,)] = con.sql("select count(*) from marts.fct_demand_backtests").fetchall()
+    finally:
+        con.close()
+    assert areas == [("council", 3), ("region", 1)]
+    assert backtests > 0
+    assert build.last_good_build(Home(copy)) is not None
+    run(copy, "publish")
+    hub = duckdb.connect(str(copy / "published" / "warehouse.duckdb"), read_only=True)
+    try:
+        [(rows,)] = hub.sql("select count(*) from marts.fct_demand_projections").fetchall()
+    finally:
+        hub.close()
+    assert rows > 0
