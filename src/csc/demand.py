@@ -108,18 +108,6 @@ class Counts:
     exits: np.ndarray  # B x G: children leaving care before 18, by age band and group before
     moves: np.ndarray  # B x G x G: children in care at both, by group before and after
 
-    def __add__(self, other: Counts) -> Counts:
-        if self.months != other.months:
-            raise ValueError("only windows of the same length add up")
-        return Counts(
-            self.months,
-            self.entries + other.entries,
-            self.entry_age + other.entry_age,
-            self.entry_group + other.entry_group,
-            self.exits + other.exits,
-            self.moves + other.moves,
-        )
-
 
 def count(states: Panel) -> Counts:
     """The entries, exits and moves between consecutive month ends of a panel. Leaving care
@@ -354,45 +342,6 @@ def window(states: Panel, end: int, months: int) -> Panel:
         raise ValueError("the window starts before the history does")
     keep = slice(end - months, end + 1)
     return Panel(states.month_ends[keep], states.group[:, keep], states.age[:, keep])
-
-
-def backtest(
-    states: Panel,
-    origin: int,
-    window_months: int,
-    horizons: tuple[int, ...],
-    runs: int = 200,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Project from the month end at column `origin` of a panel with the window before it,
-    and set the projection beside what happened `horizons` months later: one row per
-    horizon and placement group (and `all`), with the projected median, the actual count,
-    the naive projection (the count at the origin carried forward) and the absolute
-    percentage error of each."""
-    counts = count(window(states, origin, window_months))
-    simulations = simulate(stock_at(states, origin), counts, max(horizons), runs, seed=seed)
-    central = np.median(simulations.sum(axis=2), axis=0)  # (T + 1) x G
-    rows = []
-    for horizon in horizons:
-        actual = stock_at(states, origin + horizon).sum(axis=0)
-        start = stock_at(states, origin).sum(axis=0)
-        for name, projected, seen, naive in [
-            *zip(GROUPS, central[horizon], actual, start, strict=True),
-            ("all", np.median(simulations[:, horizon].sum(axis=(1, 2))), actual.sum(),
-             start.sum()),
-        ]:  # fmt: skip
-            rows.append(
-                {
-                    "horizon_months": horizon,
-                    "placement_group": name,
-                    "projected": float(projected),
-                    "actual": float(seen),
-                    "naive": float(naive),
-                    "error_percent": float(absolute_percentage_error(projected, seen)),
-                    "naive_error_percent": float(absolute_percentage_error(naive, seen)),
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def read_spells(con, la_code: str | None = None) -> pd.DataFrame:  # noqa: ANN001 - DuckDB

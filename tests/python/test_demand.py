@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csc import demand
+from csc import demand, forecast
 
 FOSTER, HOME = "in_house_fostering", "childrens_home"
 
@@ -179,11 +179,15 @@ def test_a_backtest_sets_the_projection_beside_what_happened() -> None:
     from the steady window stays at 100, and a year on there are 200."""
     origin = 100
     states = steady_history(size=lambda month: 10 if month <= origin else 20)
-    result = demand.backtest(states, origin, 36, (12,), runs=100).set_index("placement_group")
+    # The last of the three origins a year before column 112 is column 100.
+    result = forecast.backtests({"E06000036": states}, origin + 12, 36, runs=100)
+    result = result[(result.area_code == "E06000036") & (result.origin_date == ENDS[origin])]
+    result = result.set_index("placement_group")
     row = result.loc["all"]
+    assert row["horizon_months"] == 12
     assert row["actual"] == 200 and row["naive"] == 100
-    assert row["projected"] == pytest.approx(100, abs=8)
-    assert row["error_percent"] == pytest.approx(100 * abs(row["projected"] - 200) / 200)
+    assert row["projected_median"] == pytest.approx(100, abs=8)
+    assert row["error_percent"] == pytest.approx(100 * abs(row["projected_median"] - 200) / 200)
     assert row["naive_error_percent"] == 50
     assert result.loc[HOME, "actual"] == 0 and np.isnan(result.loc[HOME, "error_percent"])
 
