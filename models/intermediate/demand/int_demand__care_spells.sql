@@ -23,10 +23,6 @@ births as (
     group by la_code, child_token
 ),
 
-cost_groups as (
-    select * from {{ ref('placement_cost_groups') }}
-),
-
 grouped as (
     select
         episodes.episode_id,
@@ -35,20 +31,9 @@ grouped as (
         episodes.episode_start_date,
         episodes.episode_end_date,
         episodes.placement_type_code,
-        coalesce(cost_groups.placement_group, 'other') as placement_group,
-        -- A placement type with two rows (one by provider, one for any) matches one only.
-        row_number() over (
-            partition by episodes.episode_id
-            order by case when cost_groups.provider_rule = 'any' then 1 else 0 end
-        ) as match_order
+        {{ placement_group_columns() }}
     from episodes
-    left join cost_groups
-        on
-            episodes.placement_type_code = cost_groups.place_code
-            and (
-                cost_groups.provider_rule = 'any'
-                or episodes.placement_provider_code = cost_groups.provider_rule
-            )
+    {{ join_placement_group('episodes.placement_type_code', 'episodes.placement_provider_code') }}
 ),
 
 final as (
@@ -67,7 +52,6 @@ final as (
         on
             grouped.la_code = births.la_code
             and grouped.child_token = births.child_token
-    where grouped.match_order = 1
 )
 
 select * from final

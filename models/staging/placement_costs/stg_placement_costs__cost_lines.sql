@@ -9,10 +9,6 @@ current_rows as (
     {{ current_submission('cost_lines', 'placement_costs') }}
 ),
 
-cost_groups as (
-    select * from {{ ref('placement_cost_groups') }}
-),
-
 typed as (
     select
         {{ return_lineage('child') }},
@@ -37,22 +33,14 @@ final as (
         typed.*,
         {{ decoded('PLACE', 'typed.placement_type_code', 'placement_type') }},
         {{ decoded('PLACE_PROVIDER', 'typed.placement_provider_code', 'placement_provider') }},
-        coalesce(cost_groups.placement_group, 'other') as placement_group,
-        coalesce(cost_groups.placement_group_label, 'Other placements') as placement_group_label,
-        coalesce(cost_groups.group_order, 5) as group_order,
+        {{ placement_group_columns() }},
         cost_groups.placement_group is not null as is_placement_group_known,
         abs(typed.la_share_pct + typed.health_share_pct + typed.education_share_pct - 100) < 0.01
             as has_complete_shares
     from typed
     {{ join_code('PLACE', 'typed.placement_type_code') }}
     {{ join_code('PLACE_PROVIDER', 'typed.placement_provider_code') }}
-    left join cost_groups
-        on
-            typed.placement_type_code = cost_groups.place_code
-            and (
-                cost_groups.provider_rule = 'any'
-                or typed.placement_provider_code = cost_groups.provider_rule
-            )
+    {{ join_placement_group('typed.placement_type_code', 'typed.placement_provider_code') }}
 )
 
 select * from final
