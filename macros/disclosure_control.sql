@@ -81,9 +81,10 @@
     {columns: [...], total_symbol: column} when the total is published beside the cells,
     the column carrying the total's symbol on every row of the group. Each column in
     `derived` (a rate, an average, a share) is hidden wherever a count in its row is
-    hidden. -#}
+    hidden. A column's symbol is <column>_symbol, or as `symbols` maps it (several
+    columns sharing one symbol). -#}
 {% test disclosure_controlled(
-    model, counts, within=[], derived=[], partition_where='true', threshold=none
+    model, counts, within=[], derived=[], partition_where='true', threshold=none, symbols={}
 ) %}
     {%- set threshold = threshold or var('disclosure_threshold') -%}
     with
@@ -106,7 +107,7 @@
                 '{{ count }}' as column_name,
                 cast({{ count }} as {{ dbt.type_string() }}) as detail
             from cells
-            where {{ count }}_symbol is null and {{ count }} >= 1 and {{ count }} < {{ threshold }}
+            where {{ symbols.get(count, count ~ '_symbol') }} is null and {{ count }} >= 1 and {{ count }} < {{ threshold }}
             {% for grouping in within %}
                 {%- set columns = grouping['columns'] if grouping is mapping else grouping -%}
                 {%- set total_symbol = grouping.get('total_symbol') if grouping is mapping else none %}
@@ -119,7 +120,7 @@
                 where {{ partition_where }}
                 group by {{ columns | join(', ') }}
                 having
-                    sum(case when {{ count }}_symbol = 'c' then 1 else 0 end) = 1
+                    sum(case when {{ symbols.get(count, count ~ '_symbol') }} = 'c' then 1 else 0 end) = 1
                     {% if total_symbol %}
                         and sum(case when {{ total_symbol }} = 'c' then 1 else 0 end) = 0
                     {% endif %}
@@ -131,10 +132,55 @@
                     '{{ column }}' as column_name,
                     cast({{ column }} as {{ dbt.type_string() }}) as detail
                 from cells
-                where {{ count }}_symbol = 'c' and {{ column }}_symbol is null
+                where {{ symbols.get(count, count ~ '_symbol') }} = 'c' and {{ symbols.get(column, column ~ '_symbol') }} is null
             {% endfor %}
         {% endfor %}
     )
 
     select * from failures
 {% endtest %}
+
+{#- Cells that add up two ways, protected both ways: the CTEs suppress_two_ways_pass_0 to
+    _N, _checked and then `name` (keys and `hidden`), to follow a `with` list. `cells` holds
+    one row per cell with the `keys` and `count`; `first` and `second` are the two
+    groupings, each a pair [within columns, tiebreak column] (say the areas of one group
+    and year, whose total is the region's row, then the groups of one area and year, whose
+    total is a row of its own). Secondary suppression runs one grouping then the other,
+    round after round, each round hiding a partner for any cell an earlier pass left
+    alone; a `whole` (say a year) still unsettled after the last round is hidden whole. -#}
+{% macro suppress_two_ways(name, cells, keys, count, first, second, whole, rounds=4) -%}
+    {%- set passes = rounds * 2 %}
+    suppress_two_ways_pass_0 as (
+        select
+            *,
+            false as hidden_0
+        from {{ cells }}
+    ),
+
+{% for pass in range(1, passes + 1) %}
+    {% set within, tiebreak = first if pass % 2 == 1 else second %}
+    suppress_two_ways_pass_{{ pass }} as (
+        select
+            *,
+            {{ suppress_small_counts(count, within, tiebreak, hidden_already='hidden_' ~ (pass - 1)) }}
+                as hidden_{{ pass }}
+        from suppress_two_ways_pass_{{ pass - 1 }}
+    ),
+{% endfor %}
+
+    suppress_two_ways_checked as (
+        select
+            *,
+            {{ lone_hidden_cell('hidden_' ~ passes, first[0]) }}
+            or {{ lone_hidden_cell('hidden_' ~ passes, second[0]) }} as unsettled
+        from suppress_two_ways_pass_{{ passes }}
+    ),
+
+    {{ name }} as (
+        select
+            {{ keys | join(', ') }},
+            hidden_{{ passes }}
+            or max(case when unsettled then 1 else 0 end) over (partition by {{ whole }}) = 1 as hidden
+        from suppress_two_ways_checked
+    )
+{%- endmacro %}

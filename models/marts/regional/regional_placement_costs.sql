@@ -10,9 +10,6 @@
 -- hiding a partner for any cell an earlier pass left alone; a year still unsettled after
 -- the last round (never seen, but nothing else guarantees it) is hidden whole.
 
-{% set rounds = 4 %}
-{% set passes = rounds * 2 %}
-
 with
 
 unit_costs as (
@@ -53,46 +50,15 @@ cells as (
     from area_totals
 ),
 
-pass_0 as (
-    select
-        *,
-        false as hidden_0
-    from cells
-),
-
-{% for pass in range(1, passes + 1) %}
-    {% if pass % 2 == 1 %}
-        {% set within, tiebreak = ['collection_year', 'placement_group'], 'la_code' %}
-    {% else %}
-        {% set within, tiebreak = ['la_code', 'collection_year'], 'placement_group' %}
-    {% endif %}
-    pass_{{ pass }} as (
-        select
-            *,
-            {{ suppress_small_counts('children', within, tiebreak, hidden_already='hidden_' ~ (pass - 1)) }}
-                as hidden_{{ pass }}
-        from pass_{{ pass - 1 }}
-    ),
-{% endfor %}
-
-checked as (
-    select
-        *,
-        {{ lone_hidden_cell('hidden_' ~ passes, ['collection_year', 'placement_group']) }}
-        or {{ lone_hidden_cell('hidden_' ~ passes, ['la_code', 'collection_year']) }} as unsettled
-    from pass_{{ passes }}
-),
-
-settled as (
-    select
-        area_type,
-        la_code,
-        collection_year,
-        placement_group,
-        hidden_{{ passes }}
-        or max(case when unsettled then 1 else 0 end) over (partition by collection_year) = 1 as hidden
-    from checked
-),
+{{ suppress_two_ways(
+    'settled',
+    'cells',
+    ['area_type', 'la_code', 'collection_year', 'placement_group'],
+    'children',
+    [['collection_year', 'placement_group'], 'la_code'],
+    [['la_code', 'collection_year'], 'placement_group'],
+    'collection_year'
+) }},
 
 controlled as (
     select
