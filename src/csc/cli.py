@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,6 +17,9 @@ from rich.table import Table
 from csc import engines, reference
 from csc.progress import Progress, Stages
 from csc.warehouse import Home
+
+if TYPE_CHECKING:
+    from csc.forecast import Options as ForecastOptions
 
 console = Console(highlight=False)
 if not console.is_terminal:
@@ -275,12 +279,8 @@ def forecast(
     """Project children looked after by placement group and age band, with intervals,
     costs and backtests, for every council and the region (docs/demand.md), into the
     warehouse's raw demand tables, and build the demand marts from them."""
-    import duckdb
-
-    from csc import build as builder
     from csc import forecast as forecaster
 
-    started = time.perf_counter()
     try:
         options = forecaster.Options(
             window_years=window_years,
@@ -292,24 +292,53 @@ def forecast(
     except forecaster.ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     with _holding(home):
-        passed = builder.last_good_build(home)
-        if passed is None:
-            raise click.ClickException(
-                "the warehouse is not as a passing `dbt build` left it: run `csc build` first"
-            )
-        con = duckdb.connect(str(home.warehouse))
+        console.print(_project_demand(home, options))
+
+
+def _project_demand(home: Home, options: ForecastOptions | None = None) -> str:
+    """Project demand into the warehouse's raw demand tables and build the demand marts
+    from them (csc.forecast); with no options (`csc run`), again with the options stored
+    with the last projection, and only when what it reads has changed. Returns what was
+    done, for the console. The caller holds the home folder."""
+    import duckdb
+
+    from csc import build as builder
+    from csc import forecast as forecaster
+
+    started = time.perf_counter()
+    again = options is None
+    passed = builder.last_good_build(home)
+    if passed is None:
+        if again:
+            return "demand not projected: the last build did not pass"
+        raise click.ClickException(
+            "the warehouse is not as a passing `dbt build` left it: run `csc build` first"
+        )
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        options = options or forecaster.stored_options(con) or forecaster.Options()
         try:
-            projections, backtests = forecaster.project(con, options)
-            forecaster.write(con, projections, backtests)
-        finally:
-            con.close()
-        # Only the demand marts read what was written: they are built again, and when they
-        # pass, the rest of the last passing build still holds.
-        builder.dbt_demand(home, passed)
+            digest = forecaster.inputs_digest(con, options)
+        except ValueError as exc:
+            if again:
+                return f"demand not projected: {exc}"
+            raise click.ClickException(f"nothing to project: {exc}") from exc
+        if again and digest == forecaster.stored_digest(con):
+            return (
+                "demand projections as before: the care history up to the origin and the "
+                "unit costs have not changed"
+            )
+        projections, backtests = forecaster.project(con, options)
+        forecaster.write(con, projections, backtests, options, digest)
+    finally:
+        con.close()
+    # Only the demand marts read what was written: they are built again, and when they
+    # pass, the rest of the last passing build still holds.
+    builder.dbt_demand(home, passed)
     areas = projections["area_code"].nunique()
-    console.print(
+    return (
         f"projected {areas} areas ({areas - 1} councils and the region) from "
-        f"{projections['origin_date'].iloc[0]} for {horizon_months} months in "
+        f"{projections['origin_date'].iloc[0]} for {options.horizon_months} months in "
         f"{len(options.scenarios) + 1} scenario(s), with {len(backtests)} backtest rows "
         f"({time.perf_counter() - started:.1f}s)"
     )
@@ -439,6 +468,9 @@ def run(home: Home) -> None:
                 builder.dbt_build(home, say=console.print)
             else:
                 builder.engine_build(home, engine, say=console.print)
+        if engine == engines.DEFAULT:
+            with stage("forecast"):
+                console.print(_project_demand(home))
         with stage("publish"):
             published = _publish(home)
         console.print(f"docs for analysts: {home.published / 'docs' / 'index.html'}")

@@ -14,7 +14,10 @@ and 24 months on, with the naive projection (the count at the origin carried for
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import tomllib
 import zlib
 from dataclasses import dataclass, field
@@ -270,11 +273,75 @@ def backtests(panels: dict[str, demand.Panel], at: int, window: int, runs: int) 
     return pd.DataFrame(rows)
 
 
-def write(con, projections: pd.DataFrame, tests: pd.DataFrame) -> None:  # noqa: ANN001
+def options_text(options: Options) -> str:
+    """The options as JSON, as `stored_options` reads them back."""
+    return json.dumps(dataclasses.asdict(options), sort_keys=True)
+
+
+def stored_options(con) -> Options | None:  # noqa: ANN001 - DuckDB
+    """The options the stored projections were made with; None before the first."""
+    rows = con.execute(f"select options from {warehouse.RAW_SCHEMA}.demand_inputs").fetchall()  # nosec B608 # constant
+    if not rows:
+        return None
+    data = json.loads(rows[0][0])
+    data["scenarios"] = [
+        demand.Scenario(**{**s, "shifts": [tuple(shift) for shift in s["shifts"]]})
+        for s in data["scenarios"]
+    ]
+    return Options(**data)
+
+
+def stored_digest(con) -> str | None:  # noqa: ANN001 - DuckDB
+    rows = con.execute(f"select inputs_digest from {warehouse.RAW_SCHEMA}.demand_inputs").fetchall()  # nosec B608 # constant
+    return rows[0][0] if rows else None
+
+
+def inputs_digest(con, options: Options) -> str:  # noqa: ANN001 - DuckDB
+    """A digest of everything a projection reads: the care history up to the origin (an
+    episode's end after it read as open, episodes after it left out, as the model sees
+    them), the unit costs of the origin's year, the model's own code and the options.
+    Equal digests give equal projections, so `csc run` projects again only when it
+    changes: an in-year drop adds months after the origin and changes nothing here."""
+    origin = origin_of(con)
+    year = f"{origin.year - 1}-{str(origin.year)[2:]}"
+    [history] = con.execute(
+        "select count(*), sum(hash(la_code, child_key, episode_start_date, "
+        "case when episode_end_date <= ? then episode_end_date end, placement_group, "
+        "birth_month)) from intermediate.int_demand__care_spells "
+        "where episode_start_date <= ?",
+        [origin, origin],
+    ).fetchall()
+    [costs] = con.execute(
+        # to the penny: a sum over threads may differ in its last bits from build to build
+        "select count(*), sum(hash(la_code, placement_group, round(average_weekly_cost, 2))) "
+        "from marts.rpt_placement_unit_costs where placement_provider_code = 'all' "
+        "and collection_year = ?",
+        [year],
+    ).fetchall()
+    digest = hashlib.sha256()
+    for part in (origin, history, costs, options_text(options)):
+        digest.update(repr(part).encode())
+    for code in (demand.__file__, __file__):
+        digest.update(Path(code).read_bytes())
+    return digest.hexdigest()
+
+
+def write(
+    con,  # noqa: ANN001 - DuckDB
+    projections: pd.DataFrame,
+    tests: pd.DataFrame,
+    options: Options | None = None,
+    digest: str = "",
+) -> None:
     """Replace the rows of the raw demand tables (warehouse.DEMAND_TABLES) in one
-    transaction."""
+    transaction, with the options and the inputs' digest they were projected from."""
     con.execute("begin transaction")
     try:
+        con.execute(f"delete from {warehouse.RAW_SCHEMA}.demand_inputs")  # nosec B608 # constant
+        con.execute(
+            f"insert into {warehouse.RAW_SCHEMA}.demand_inputs values (?, ?, current_timestamp)",  # nosec B608 # constant
+            [digest, options_text(options or Options())],
+        )
         for table, frame in (("demand_projections", projections), ("demand_backtests", tests)):
             columns = ", ".join(name for name, _ in warehouse.DEMAND_TABLES[table])
             con.register("demand_frame", frame)

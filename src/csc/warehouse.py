@@ -318,6 +318,13 @@ DEMAND_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("error_percent", "double"),
         ("naive_error_percent", "double"),
     ),
+    # What the rows above were projected from: a digest of the history, unit costs and
+    # model they read, and the options (scenarios among them) `csc run` projects again with.
+    "demand_inputs": (
+        ("inputs_digest", "varchar"),
+        ("options", "varchar"),
+        ("projected_at", "timestamp"),
+    ),
 }
 
 

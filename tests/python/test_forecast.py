@@ -178,5 +178,68 @@ def test_what_is_written_replaces_the_raw_demand_tables(projected, tmp_path: Pat
         [(origin,)] = con.sql("select distinct origin_date from raw.demand_projections").fetchall()
     finally:
         con.close()
-    assert counts == [len(projections), len(backtests)]
+    assert counts == [len(projections), len(backtests), 1]
     assert origin == dt.date(2025, 3, 31)
+
+
+def test_the_options_are_stored_with_the_projection_and_read_back(
+    projected,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    projections, backtests = projected
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        'name = "fewer homes"\nentries = 1.1\n[entries_by_band]\n"10 to 15" = 1.2\n'
+        '[[shift]]\nfrom = "childrens_home"\nto = "agency_fostering"\nshare = 0.25\n'
+        "[unit_costs]\nchildrens_home = 1.05\n"
+    )
+    options = forecast.Options(
+        window_years=2, horizon_months=18, runs=30, inflation=0.02,
+        scenarios=[forecast.read_scenario(scenario)],
+    )  # fmt: skip
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        warehouse.ensure_schema(con)
+        assert forecast.stored_options(con) is None and forecast.stored_digest(con) is None
+        forecast.write(con, projections, backtests, options, "abc")
+        assert forecast.stored_options(con) == options
+        assert forecast.stored_digest(con) == "abc"
+    finally:
+        con.close()
+
+
+def test_the_inputs_digest_moves_with_what_the_projection_reads_only(tmp_path: Path) -> None:
+    """Months after the origin (an in-year drop) leave it as it is; the history up to the
+    origin, the unit costs of the origin's year and the options change it."""
+    con = hand_made(tmp_path / "w.duckdb")
+    options = forecast.Options(runs=30)
+    spells = "intermediate.int_demand__care_spells"
+    try:
+        before = forecast.inputs_digest(con, options)
+        assert forecast.inputs_digest(con, options) == before
+        # after the origin (2025-03-31): a child who comes into care, and one who leaves
+        con.execute(
+            f"insert into {spells} values ('E06000036', 'E06000036:new', date '2025-06-01', "
+            "null, 'childrens_home', date '2012-01-01')"
+        )
+        con.execute(
+            f"update {spells} set episode_end_date = date '2025-09-30' where episode_end_date "
+            f"is null and child_key = (select min(child_key) from {spells} where "
+            "episode_end_date is null and episode_start_date < date '2025-03-31')"
+        )
+        assert forecast.inputs_digest(con, options) == before
+        assert forecast.inputs_digest(con, forecast.Options(runs=31)) != before
+        # costs of another year, then of the origin's year
+        con.execute("update marts.rpt_placement_unit_costs set collection_year = '2023-24'")
+        assert forecast.inputs_digest(con, options) != before
+        con.execute("update marts.rpt_placement_unit_costs set collection_year = '2024-25'")
+        assert forecast.inputs_digest(con, options) == before
+        # a child who left before the origin, as a corrected return would say
+        con.execute(
+            f"update {spells} set episode_end_date = episode_end_date - 1 where episode_end_date "
+            f"< date '2025-01-01' and child_key = (select min(child_key) from {spells} where "
+            "episode_end_date < date '2025-01-01')"
+        )
+        assert forecast.inputs_digest(con, options) != before
+    finally:
+        con.close()
