@@ -2,9 +2,11 @@
 
 `csc report` (and the end of `csc run`) writes published/report/: `index.html` (the
 region: every council's headline indicators with quartile shading, the region's charts, its
-children's pathway and placement costs), one page per council named by its ONS code (its
-indicators against the region, its statistical neighbours and England, with rank,
-quartile, direction of travel and trends; its pathway; its placement costs) and
+children's pathway, placement costs and where demand is heading), one page per council
+named by its ONS code (its indicators against the region, its statistical neighbours and
+England, with rank, quartile, direction of travel and trends; its pathway; its placement
+costs; where demand is heading: the demand model's projection of its children looked
+after, how far its backtests say to trust it, and its cost) and
 `quality.html` (per council, the DfE's validation rules its SSDA903 and CIN census fail now
 and at the previous reference date, which would block submission, and the errors by
 reference date; then every file it dropped, what became of it, and which rules failed on
@@ -59,6 +61,8 @@ TABLES = {
     "dfe_validation_trend": "la_code, return_name, reference_date",
     "england_values": "indicator, collection_year",
     "year_to_date": "la_code, indicator, collection_year",
+    "demand_projections": "la_code, scenario, origin_date, group_order, months_ahead",
+    "demand_backtests": "la_code, group_order, horizon_months, origin_date",
 }
 
 
@@ -115,6 +119,8 @@ def _pack(tables: dict[str, list[Row] | None]) -> Pack:
 
     flows = by(rows("pathway_flows"), "area_type")
     costs = by(rows("placement_costs"), "area_type")
+    projections = by(rows("demand_projections"), "area_type")
+    backtests = by(rows("demand_backtests"), "area_type")
     return Pack(
         indicators=rows("benchmark_indicators"),
         definitions={d["indicator"]: d for d in rows("indicator_definitions")},
@@ -130,6 +136,10 @@ def _pack(tables: dict[str, list[Row] | None]) -> Pack:
         dfe_trend=by(rows("dfe_validation_trend"), "la_code"),
         england={(e["indicator"], e["collection_year"]): e for e in rows("england_values")},
         same_months=by(rows("year_to_date"), "la_code", "indicator"),
+        council_projections=by(projections.get("council", []), "la_code"),
+        region_projections=projections.get("region", []),
+        council_backtests=by(backtests.get("council", []), "la_code"),
+        region_backtests=backtests.get("region", []),
         has={table: bool(found) for table, found in tables.items()},
     )
 

@@ -56,6 +56,14 @@ CONFIG: dict[str, Any] = {
 }
 TREND_HEIGHT = 170
 BAR_STEP = 16
+PROJECTION_HEIGHT = 220
+INTERVAL_STEP = 28
+# A projection's band: the 10th to the 90th percentile of the model's runs, shaded pale in
+# its median's colour so the line stays readable over it.
+BAND_LABEL = "10th to 90th percentile of the runs"
+BAND_OPACITY = 0.2
+MEDIAN_LABEL = "Projected (median of the runs)"
+START_LABEL = "Counted at the start"
 SANKEY_WIDTH = 1000.0
 SANKEY_HEIGHT = 380.0
 SANKEY_NODE_WIDTH = 14.0
@@ -347,6 +355,204 @@ def grouped_bars(
         )
     )
     return _finish(chart, summary, data)
+
+
+@dataclass(frozen=True)
+class Projected:
+    """A month end of a projection: the median of the runs and, on the series drawn with its
+    band, their 10th and 90th percentiles. `month` is the month as yyyy-mm (a month end
+    written as a date would read as someone's date of birth to the publication gate), `when`
+    the month end in words for the tooltip."""
+
+    month: str
+    when: str
+    ahead: int
+    series: str
+    median: float
+    label: str
+    low: float | None = None
+    high: float | None = None
+
+
+def projection_chart(
+    points: Sequence[Projected], series: Sequence[str], unit: str, title: str, summary: str
+) -> dict[str, Any]:
+    """A projection month by month: the first series' median as a line over its band (the
+    10th to 90th percentile, shaded), any other series' medians (scenarios) as lines of
+    their own, and the count the projection starts from as a point.
+
+    Only the points given are drawn: a month end hidden by disclosure control is left out
+    by the caller, and nothing is added or taken away here."""
+    rows = [
+        {
+            "month": p.month,
+            "when": p.when,
+            "ahead": p.ahead,
+            "series": p.series,
+            "median": p.median,
+            "label": p.label,
+        }
+        | ({"low": p.low, "high": p.high} if p.low is not None and p.high is not None else {})
+        for p in points
+    ]
+    named = tuple(f"series {i}" for i in range(len(series)))
+    spec = _filled(_projection_template(named, unit, title), summary, [rows])
+    return _renamed(spec, list(named), list(series))
+
+
+@cache
+def _projection_template(series: tuple[str, ...], unit: str, title: str) -> str:
+    """The specification of every projection chart of one shape, without its data or its
+    series' names (see _trend_template)."""
+    data = Datasets()
+    source = data([])
+    colours = list(SERIES_COLOURS[: len(series)])
+    x = alt.X(
+        "month:T",
+        title=None,
+        # Months are written as yyyy-mm, which Vega reads as the first of the month in UTC.
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount={"interval": "month", "step": 6}),
+    )
+    axis = _axis(unit, title)
+    tooltip = [
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("when:N", title="Month end"),
+        alt.Tooltip("label:N", title="Value"),
+    ]
+    band = (
+        alt.Chart(source)
+        .transform_filter("isValid(datum.low) && isValid(datum.high)")
+        .transform_calculate(band=json.dumps(BAND_LABEL))
+        .mark_area(opacity=BAND_OPACITY)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", axis=axis, scale=alt.Scale(zero=True)),
+            y2="high:Q",
+            fill=alt.Fill(
+                "band:N",
+                scale=alt.Scale(domain=[BAND_LABEL], range=colours[:1]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    legend = alt.Legend(orient="bottom", title=None, columns=2, symbolType="stroke")
+    lines = (
+        alt.Chart(source)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("median:Q", axis=axis),
+            color=alt.Color(
+                "series:N", scale=alt.Scale(domain=list(series), range=colours), legend=legend
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=list(series), range=list(SERIES_DASHES[: len(series)])),
+                legend=legend,
+            ),
+            tooltip=tooltip,
+        )
+    )
+    start = (
+        alt.Chart(source)
+        .transform_filter("datum.ahead === 0 && isValid(datum.low)")
+        .mark_point(filled=True, size=60, color=ENGLAND_COLOUR, opacity=1)
+        .encode(x=x, y=alt.Y("median:Q", axis=axis), tooltip=tooltip)
+    )
+    chart = alt.layer(band, lines, start).properties(width="container", height=PROJECTION_HEIGHT)
+    return json.dumps(_finish(chart, "", data))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A category's projection at one month end: its median and 10th to 90th percentile,
+    beside the count it started from."""
+
+    category: str
+    median: float
+    low: float
+    high: float
+    label: str
+    start: float
+    start_label: str
+
+
+def interval_chart(
+    intervals: Sequence[Interval], unit: str, title: str, summary: str
+) -> dict[str, Any]:
+    """One row per category, in the order given: a line from the 10th to the 90th percentile,
+    a dot at the median and a diamond at the count it started from."""
+    projected = [
+        {
+            "category": i.category,
+            "median": i.median,
+            "low": i.low,
+            "high": i.high,
+            "label": i.label,
+        }
+        for i in intervals
+    ]
+    started = [
+        {"category": i.category, "start": i.start, "label": i.start_label} for i in intervals
+    ]
+    spec = _filled(_interval_template(unit, title), summary, [projected, started])
+    order = [i.category for i in intervals]
+    for layer in spec["layer"]:
+        layer["encoding"]["y"]["sort"] = order
+    spec["height"] = INTERVAL_STEP * max(len(intervals), 1)
+    return spec
+
+
+@cache
+def _interval_template(unit: str, title: str) -> str:
+    """The specification of interval charts of one unit, without their data, order or
+    height (see _trend_template)."""
+    data = Datasets()
+    projected, started = data([]), data([])
+    y = alt.Y("category:N", sort=[], title=None)
+    axis = _axis(unit, title)
+    marks = alt.Scale(domain=[MEDIAN_LABEL, START_LABEL], range=[COUNCIL_COLOUR, ENGLAND_COLOUR])
+    shapes = alt.Scale(domain=[MEDIAN_LABEL, START_LABEL], range=["circle", "diamond"])
+    legend = alt.Legend(orient="bottom", title=None)
+    tooltip = [alt.Tooltip("category:N", title="Placement"), alt.Tooltip("label:N", title="Value")]
+    interval = (
+        alt.Chart(projected)
+        .mark_rule(color=COUNCIL_COLOUR, strokeWidth=3, opacity=0.45)
+        .encode(
+            y=y,
+            x=alt.X("low:Q", axis=axis, scale=alt.Scale(zero=True)),
+            x2="high:Q",
+            tooltip=tooltip,
+        )
+    )
+    median = (
+        alt.Chart(projected)
+        .transform_calculate(mark=json.dumps(MEDIAN_LABEL))
+        .mark_point(filled=True, size=80, opacity=1)
+        .encode(
+            y=y,
+            x=alt.X("median:Q", axis=axis),
+            color=alt.Color("mark:N", scale=marks, legend=legend),
+            shape=alt.Shape("mark:N", scale=shapes, legend=legend),
+            tooltip=tooltip,
+        )
+    )
+    start = (
+        alt.Chart(started)
+        .transform_calculate(mark=json.dumps(START_LABEL))
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(
+            y=y,
+            x=alt.X("start:Q", axis=axis),
+            color=alt.Color("mark:N", scale=marks, legend=legend),
+            shape=alt.Shape("mark:N", scale=shapes, legend=legend),
+            tooltip=tooltip,
+        )
+    )
+    chart = alt.layer(interval, start, median).properties(width="container", height=INTERVAL_STEP)
+    return json.dumps(_finish(chart, "", data))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,16 @@ def cell(value: float | None, mark: str | None, unit: str) -> Markup:
     return Markup('<span class="num">{}</span>').format(plain(value, None, unit))
 
 
+def money(value: float) -> str:
+    """A sum of pounds said for people: '£12.3m' from a million up, else to the nearest
+    thousand ('£456,000'), or to the pound under a thousand."""
+    sign = "-" if value < 0 else ""
+    pounds = abs(float(value))
+    if round(pounds, -3) >= 1_000_000:
+        return f"{sign}£{pounds / 1_000_000:,.1f}m"
+    return f"{sign}£{round(pounds, -3) if pounds >= 1_000 else pounds:,.0f}"
+
+
 def spoken(value: float | None, mark: str | None, unit: str) -> str:
     """A published cell in a chart's text alternative: '67.3 per 10,000 children', 'c
     (confidential)'."""

@@ -21,6 +21,7 @@ from csc.report_format import (
     UNIT_LABELS,
     cell,
     long_date,
+    money,
     ordinal,
     period_text,
     plain,
@@ -90,6 +91,14 @@ ASSESSMENTS = {
     "same": "no change",
     "neutral": "neither better nor worse",
 }
+# Where demand is heading (docs/demand.md): the projection drawn is the baseline's, of all
+# placements; the placement groups are set side by side, and costs added up, a year on; how
+# far to trust it is told from the backtests 12 and 24 months ahead.
+BASELINE = "baseline"
+ALL_PLACEMENTS = "all"
+DEMAND_YEAR = 12
+BACKTEST_HORIZONS = (12, 24)
+DEMAND_METHOD = "the demand model (multi-state, simulated 200 times), described in docs/demand.md"
 # Each trend line and the value and symbol columns it is drawn from.
 SERIES_FIELDS = (
     ("value", "value_symbol"),
@@ -715,6 +724,418 @@ def cost_figures(ids: Ids, costs: list[Row], region: list[Row], area: str) -> li
     ]
 
 
+@dataclass
+class Demand:
+    """Where demand is heading in an area: its projection of children looked after, how far
+    to trust it, what it would cost and how it splits by placement. `hidden` when the
+    projection of all placements is too small to publish: then nothing else is set."""
+
+    hidden: bool = False
+    intro: str = ""
+    headline: str = ""
+    children: Figure | None = None
+    trust: list[str] = field(default_factory=list)
+    backtests: Figure | None = None
+    cost_text: str = ""
+    cost: Figure | None = None
+    groups: Figure | None = None
+
+
+def _projected(row: Row, measure: str) -> bool:
+    """Whether a projection's `measure` (children or cost) is published as numbers."""
+    return row[f"{measure}_median"] is not None and not row[f"{measure}_symbol"]
+
+
+def _interval(row: Row, measure: str, unit: str) -> Markup:
+    """A projection's 10th to 90th percentile, or its symbol."""
+    low, high = row[f"{measure}_p10"], row[f"{measure}_p90"]
+    if not _projected(row, measure) or low is None or high is None:
+        return symbol(row[f"{measure}_symbol"] or "x")
+    return Markup("{} to {}").format(cell(low, None, unit), cell(high, None, unit))
+
+
+def _projection_label(row: Row, measure: str, unit: str) -> str:
+    """A projected month end for a tooltip: '190 (170 to 210)', or '168 (counted)'."""
+    median = plain(row[f"{measure}_median"], None, unit)
+    if row["months_ahead"] == 0:
+        return f"{median} (counted)"
+    low, high = (plain(row[f"{measure}_{p}"], None, unit) for p in ("p10", "p90"))
+    return f"{median} ({low} to {high})"
+
+
+def _month_end(row: Row) -> str:
+    """A projection's month end in a table: the first is the count it starts from."""
+    return short_date(row["month_end"]) + (" (counted)" if row["months_ahead"] == 0 else "")
+
+
+def scenario_name(scenario: str) -> str:
+    """A scenario as the pack names it: 'Baseline', 'More foster care'."""
+    return scenario[:1].upper() + scenario[1:]
+
+
+def _listed(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), items[-1]))) if items else ""
+
+
+def _projection_points(
+    rows: list[Row], measure: str, unit: str, series: str, band: bool
+) -> list[charts.Projected]:
+    """A projection's published month ends as points of a chart, with their band or not."""
+    return [
+        charts.Projected(
+            f"{r['month_end']:%Y-%m}",
+            short_date(r["month_end"]),
+            r["months_ahead"],
+            series,
+            float(r[f"{measure}_median"]),
+            _projection_label(r, measure, unit),
+            float(r[f"{measure}_p10"]) if band else None,
+            float(r[f"{measure}_p90"]) if band else None,
+        )
+        for r in rows
+        if _projected(r, measure)
+    ]
+
+
+def _children_figure(
+    ids: Ids, total: list[Row], scenarios: dict[str, list[Row]], area: str
+) -> Figure:
+    """Children looked after in all placements, month by month: the baseline's median and
+    band, and each named scenario's median."""
+    names = [f"{scenario_name(s)}: median" for s in (BASELINE, *scenarios)]
+    points = _projection_points(total, "children", "count", names[0], band=True)
+    for name, rows in zip(names[1:], scenarios.values(), strict=True):
+        points += _projection_points(rows, "children", "count", name, band=False)
+    drawn = [r for r in total if _projected(r, "children")]
+    first, last = drawn[0], drawn[-1]
+    ahead = {s: {r["months_ahead"]: r for r in rows} for s, rows in scenarios.items()}
+    summary = (
+        f"Children looked after in {area}, all placements, month by month from "
+        f"{long_date(first['month_end'])}, when {plain(first['children_median'], None, 'count')} "
+        f"were counted, to {long_date(last['month_end'])}: the median of the runs is "
+        f"{plain(last['children_median'], None, 'count')} by then, the 10th to 90th "
+        f"percentile {_interval(last, 'children', 'count').striptags()}"
+        + "".join(
+            f"; under the scenario {scenario_name(s).lower()}, "
+            + spoken(
+                (at := ahead[s].get(last["months_ahead"], {})).get("children_median"),
+                at.get("children_symbol"),
+                "count",
+            )
+            for s in scenarios
+        )
+        + "."
+    )
+    spec = charts.projection_chart(points, names, "count", "Children looked after", summary)
+    note = (
+        "The line is the median of the model's runs; the shaded band holds the middle eight "
+        "in ten of them (the 10th to 90th percentile). Every run starts from the children "
+        "counted (the point)."
+    )
+    if scenarios:
+        note += (
+            " A scenario changes the model's rates on purpose (docs/demand.md says how): "
+            "its line is the median of its own runs."
+        )
+    return Figure(
+        ids("demand_children"),
+        f"Children looked after in {area}: where demand is heading",
+        summary,
+        charts.spec_json(spec),
+        ("Month end", "Median", "10th to 90th percentile", *names[1:]),
+        [
+            [
+                _month_end(r),
+                cell(r["children_median"], r["children_symbol"], "count"),
+                _interval(r, "children", "count"),
+                *(
+                    cell(at["children_median"], at["children_symbol"], "count")
+                    if (at := ahead[s].get(r["months_ahead"]))
+                    else symbol("x")
+                    for s in scenarios
+                ),
+            ]
+            for r in total
+        ],
+        note,
+    )
+
+
+def _cost(ids: Ids, total: list[Row], area: str) -> tuple[str, Figure | None]:
+    """What the children of all placements would cost: a sentence with the first year's
+    cost, and the cost a month with its band."""
+    drawn = [r for r in total if _projected(r, "cost")]
+    if not drawn:
+        if any(r["cost_symbol"] == "c" for r in total):
+            return (
+                f"What the children looked after in {area} would cost is not published (c): "
+                "it would let a count of very few children be worked out.",
+                None,
+            )
+        return (
+            f"No cost is projected for {area} (x): the regional file holds no unit costs for it.",
+            None,
+        )
+    year = [r for r in total if 1 <= r["months_ahead"] <= DEMAND_YEAR]
+    if len(year) == DEMAND_YEAR and all(_projected(r, "cost") for r in year):
+        # Each month's median is published: their sum reveals nothing hidden.
+        text = (
+            f"Over the {DEMAND_YEAR} months to {long_date(year[-1]['month_end'])}, the "
+            f"children looked after in {area} would cost about "
+            f"{money(sum(r['cost_median'] for r in year))} (each month's median cost, added "
+            "up)."
+        )
+    else:
+        text = (
+            f"The cost of the first {DEMAND_YEAR} months is not added up: not every month's "
+            "cost is published."
+        )
+    first, last = drawn[0], drawn[-1]
+    summary = (
+        f"Cost a month of the children looked after in {area}, all placements, from the month "
+        f"to {long_date(first['month_end'])} ({plain(first['cost_median'], None, 'gbp')}) to "
+        f"the month to {long_date(last['month_end'])}: median of the runs "
+        f"{plain(last['cost_median'], None, 'gbp')}, 10th to 90th percentile "
+        f"{_interval(last, 'cost', 'gbp').striptags()}."
+    )
+    points = _projection_points(total, "cost", "gbp", "Baseline: median", band=True)
+    spec = charts.projection_chart(points, ["Baseline: median"], "gbp", "Cost a month", summary)
+    return text, Figure(
+        ids("demand_cost"),
+        f"What the children looked after in {area} would cost a month",
+        summary,
+        charts.spec_json(spec),
+        ("Month end", "Median", "10th to 90th percentile"),
+        [
+            [
+                _month_end(r),
+                cell(r["cost_median"], r["cost_symbol"], "gbp"),
+                _interval(r, "cost", "gbp"),
+            ]
+            for r in total
+        ],
+        "Each placement's cost a week in the council's returns, raised for inflation, for the "
+        "children the model projects in it; the line is the median of the runs, the band "
+        "their 10th to 90th percentile.",
+    )
+
+
+def _groups_figure(ids: Ids, baseline: list[Row], area: str) -> Figure | None:
+    """The baseline by placement group a year on: median and interval beside the count it
+    started from; hidden groups in the table as their symbol, not drawn."""
+    later = sorted(
+        (r for r in baseline if r["months_ahead"] == DEMAND_YEAR), key=lambda r: r["group_order"]
+    )
+    if not later:
+        return None
+    start = {r["placement_group"]: r for r in baseline if r["months_ahead"] == 0}
+    target, origin = later[0]["month_end"], later[0]["origin_date"]
+    intervals = [
+        charts.Interval(
+            r["placement_group_label"],
+            float(r["children_median"]),
+            float(r["children_p10"]),
+            float(r["children_p90"]),
+            _projection_label(r, "children", "count"),
+            float(began["children_median"]),
+            _projection_label(began, "children", "count"),
+        )
+        for r in later
+        if r["placement_group"] != ALL_PLACEMENTS
+        and _projected(r, "children")
+        and (began := start.get(r["placement_group"])) is not None
+        and _projected(began, "children")
+    ]
+    summary = (
+        f"Children looked after in {area} by placement, projected for "
+        f"{long_date(target)}, {DEMAND_YEAR} months on: "
+        + "; ".join(
+            f"{r['placement_group_label']} "
+            + spoken(r["children_median"], r["children_symbol"], "count")
+            for r in later
+        )
+        + "."
+    )
+    note = (
+        "Each line runs from the 10th to the 90th percentile of the runs; the dot is their "
+        f"median and the diamond the count on {long_date(origin)}. All placements are in the "
+        "table."
+    )
+    if any(not _projected(r, "children") for r in later):
+        note += " Placements with too few children to publish are not drawn: the table shows c."
+    spec = (
+        charts.spec_json(
+            charts.interval_chart(intervals, "count", "Children looked after", summary)
+        )
+        if intervals
+        else None
+    )
+    return Figure(
+        ids("demand_groups"),
+        f"By placement, {short_date(target)}",
+        summary,
+        spec,
+        ("Placement", f"Counted, {short_date(origin)}", "Median", "10th to 90th percentile"),
+        [
+            [
+                r["placement_group_label"],
+                cell(began["children_median"], began["children_symbol"], "count")
+                if (began := start.get(r["placement_group"]))
+                else symbol("x"),
+                cell(r["children_median"], r["children_symbol"], "count"),
+                _interval(r, "children", "count"),
+            ]
+            for r in later
+        ],
+        note,
+    )
+
+
+def backtest_sentence(rows: list[Row], horizon: int) -> str:
+    """How far off the projections made `horizon` months ahead were: the mean of the
+    published backtests' errors, the model's and carrying the count forward's, and how many
+    backtests that is."""
+    used = [r for r in rows if shown(r, "error_percent") and shown(r, "naive_error_percent")]
+    if not rows:
+        return f"No projection made {horizon} months ahead has been checked yet."
+    if not used:
+        return (
+            f"The backtests {horizon} months ahead count too few children to publish (c), so "
+            "none is shown."
+        )
+    model = sum(r["error_percent"] for r in used) / len(used)
+    naive = sum(r["naive_error_percent"] for r in used) / len(used)
+    count = f"{len(used)} backtest{'s' if len(used) != 1 else ''}"
+    text = (
+        f"Projections made {horizon} months ahead were off by {plain(model, None, 'percent')} "
+        f"on average ({count}); carrying the count forward was off by "
+        f"{plain(naive, None, 'percent')}."
+    )
+    hidden = len(rows) - len(used)
+    if hidden:
+        text += (
+            f" {hidden} more {'backtest is' if hidden == 1 else 'backtests are'} hidden (c) "
+            "and not counted."
+        )
+    return text
+
+
+def _trust(
+    ids: Ids, backtests: list[Row], area: str, published: bool
+) -> tuple[list[str], Figure | None]:
+    """How far to trust an area's projection, from its backtests of all placements: in
+    words, and the backtests as a table."""
+    if not published:
+        return ["No backtests published yet: the regional file holds none."], None
+    rows = sorted(
+        (r for r in backtests if r["placement_group"] == ALL_PLACEMENTS),
+        key=lambda r: (r["horizon_months"], r["origin_date"]),
+    )
+    if not rows:
+        return [f"No backtests for {area} yet."], None
+    origins = [long_date(day) for day in sorted({r["origin_date"] for r in rows})]
+    said = [
+        f"The same model was run from earlier 31 Marches ({_listed(origins)}) and what it "
+        "projected for all placements set against the children then counted (backtests). "
+        "A projection is off by the gap between the median of its runs and the count, as a "
+        "share of the count; carrying the count forward means assuming no change."
+    ]
+    said += [
+        backtest_sentence([r for r in rows if r["horizon_months"] == h], h)
+        for h in BACKTEST_HORIZONS
+    ]
+    table = Figure(
+        ids("demand_backtests"),
+        f"Backtests of all placements, {area}",
+        said[0],
+        None,
+        ("Projected from", "Months ahead", "Projected", "Counted", "Off by", "Carried forward"),
+        [
+            [
+                short_date(r["origin_date"]),
+                str(r["horizon_months"]),
+                cell(r["projected_median"], r["projected_median_symbol"], "count"),
+                cell(r["actual"], r["actual_symbol"], "count"),
+                cell(r["error_percent"], r["error_percent_symbol"], "percent"),
+                cell(r["naive_error_percent"], r["naive_error_percent_symbol"], "percent"),
+            ]
+            for r in rows
+        ],
+    )
+    return said, table
+
+
+def _headline(total: list[Row], area: str) -> str:
+    """The children counted at the origin and projected a year on, in a sentence."""
+    start = total[0]
+    year_on = next((r for r in total if r["months_ahead"] == DEMAND_YEAR), None)
+    if start["months_ahead"] != 0 or year_on is None:
+        return ""
+    if not (_projected(start, "children") and _projected(year_on, "children")):
+        return ""
+    return (
+        f"{plain(start['children_median'], None, 'count')} children were looked after in "
+        f"{area} on {long_date(start['month_end'])}. By {long_date(year_on['month_end'])} the "
+        f"model projects {plain(year_on['children_median'], None, 'count')}, and in eight runs "
+        f"in ten between {plain(year_on['children_p10'], None, 'count')} and "
+        f"{plain(year_on['children_p90'], None, 'count')}."
+    )
+
+
+def demand_section(
+    ids: Ids,
+    projections: list[Row],
+    backtests: list[Row],
+    area: str,
+    backtests_published: bool = True,
+) -> Demand | None:
+    """Where demand is heading in an area, from its published projections (the latest
+    origin's) and backtests; None when the regional file holds no projection for it."""
+    if not projections:
+        return None
+    origin = max(r["origin_date"] for r in projections)
+    series = by(
+        (r for r in projections if r["origin_date"] == origin), "scenario", "placement_group"
+    )
+    total = sorted(series.get((BASELINE, ALL_PLACEMENTS), []), key=lambda r: r["months_ahead"])
+    if not total:
+        return None
+    if not any(_projected(r, "children") for r in total):
+        return Demand(hidden=True)
+    scenarios = {
+        scenario: sorted(rows, key=lambda r: r["months_ahead"])
+        for (scenario, group), rows in sorted(series.items())
+        if scenario != BASELINE and group == ALL_PLACEMENTS
+    }
+    baseline = [r for (scenario, _), rows in series.items() if scenario == BASELINE for r in rows]
+    last = total[-1]["month_end"]
+    intro = (
+        f"Children looked after in {area}, projected month by month from "
+        f"{long_date(origin)} to {long_date(last)} by {DEMAND_METHOD}: the baseline, which "
+        "holds the rates of recent years steady"
+        + (
+            f", and the scenario{'s' if len(scenarios) > 1 else ''} "
+            + _listed([scenario_name(s).lower() for s in scenarios])
+            if scenarios
+            else ""
+        )
+        + "."
+    )
+    trust, table = _trust(ids, backtests, area, backtests_published)
+    cost_text, cost = _cost(ids, total, area)
+    return Demand(
+        intro=intro,
+        headline=_headline(total, area),
+        children=_children_figure(ids, total, scenarios, area),
+        trust=trust,
+        backtests=table,
+        cost_text=cost_text,
+        cost=cost,
+        groups=_groups_figure(ids, baseline, area),
+    )
+
+
 def _returns(rows: Iterable[Row]) -> list[dict[str, Any]]:
     """Each collection year a council's figures come from, with its period end."""
     seen: dict[str, dict[str, Any]] = {}
@@ -751,6 +1172,11 @@ class Pack:
     england: dict[tuple[str, str], Row] = field(default_factory=dict)
     # The same months of the year before each in-year extract, by council and indicator.
     same_months: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
+    # Where demand is heading: projections and backtests, by council and for the region.
+    council_projections: dict[str, list[Row]] = field(default_factory=dict)
+    region_projections: list[Row] = field(default_factory=list)
+    council_backtests: dict[str, list[Row]] = field(default_factory=dict)
+    region_backtests: list[Row] = field(default_factory=list)
 
     @property
     def indicator_order(self) -> list[str]:
@@ -802,6 +1228,14 @@ def council_page(pack: Pack, council: Row, mine: list[Row]) -> dict[str, Any]:
         "has_neighbours": pack.has["statistical_neighbours"],
         "neighbour_figures": neighbour_figures(pack, council, ids),
         "rating_rule": RATING_RULE,
+        "demand": demand_section(
+            ids,
+            pack.council_projections.get(code, []),
+            pack.council_backtests.get(code, []),
+            council["la_name"],
+            pack.has["demand_backtests"],
+        ),
+        "has_demand": pack.has["demand_projections"],
     }
 
 
@@ -1041,6 +1475,15 @@ def overview_page(pack: Pack) -> dict[str, Any]:
         "has_pathways": pack.has["pathway_flows"],
         "costs": cost_figures(ids, pack.region_costs, [], REGION_NAME),
         "has_costs": pack.has["placement_costs"],
+        "demand_area": f"the {REGION_NAME}",
+        "demand": demand_section(
+            ids,
+            pack.region_projections,
+            pack.region_backtests,
+            f"the {REGION_NAME}",
+            pack.has["demand_backtests"],
+        ),
+        "has_demand": pack.has["demand_projections"],
     }
 
 

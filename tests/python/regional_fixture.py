@@ -10,6 +10,7 @@ test can check that no page shows them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,27 @@ DFE_IN_YEAR_903 = {
 }
 DFE_ANNUAL_903 = {"903:103": 30, "903:1004": 6, "903:205A": 0}
 DFE_IN_YEAR_CIN = {"cin:2885": 3, "cin:8873Q": 12}
+# The demand projections: from the last 31 March every council's annual return counts, 36
+# month ends on, the baseline and one named scenario; backtests from the three 31 Marches
+# before it, 12 months on and, where the history reaches, 24.
+DEMAND_ORIGIN = dt.date(2024, 3, 31)
+DEMAND_MONTHS = 36
+DEMAND_SCENARIO = "more foster care"
+BACKTEST_ORIGINS = (dt.date(2021, 3, 31), dt.date(2022, 3, 31), dt.date(2023, 3, 31))
+BACKTEST_HORIZONS = (12, 24)
+# Kent sent no unit costs, so its costs are not available; Brighton and Hove's children are
+# made too few to publish (PLANTED.demand_hidden_council), every one of its series hidden.
+DEMAND_NO_COSTS = "E10000016"
+# The scenario moves children from homes and agencies to the council's own foster carers:
+# added to each group's drift a month.
+SCENARIO_SHIFT = {"in_house_fostering": 0.004, "agency_fostering": -0.001, "childrens_home": -0.005}
+INFLATION_A_MONTH = 0.002
+# The Isle of Wight's children's homes are hidden (PLANTED.children at the origin) and so is
+# its next smallest group, so the hidden one cannot be worked out from the total.
+DEMAND_SECONDARY = {"E06000046": "supported_accommodation"}
+# A backtest of all placements hidden where every count is large: the pack must average only
+# what is published, whatever the reason a row is hidden.
+BACKTEST_HIDDEN = ("E06000036", dt.date(2021, 3, 31), 12)
 
 
 @dataclass(frozen=True)
@@ -185,6 +207,11 @@ class Planted:
     # Child protection plan to care: 6 transitions of 6 children: suppressed.
     flow: tuple[str, str] = ("cp_plan", "looked_after")
     flow_transitions: float = 6.0
+    # What those few children's home children would cost a month 12 months on (baseline
+    # median), and all of Brighton and Hove's few children: both suppressed.
+    demand_group_cost: float = 94_517.0
+    demand_hidden_council: str = "E06000043"
+    demand_hidden_cost: float = 31_862.0
 
     @property
     def value(self) -> float:
@@ -201,6 +228,11 @@ class Planted:
             f"{weekly:.0f}",
             f"{self.spend:,.0f}",
             f"{self.spend:.0f}",
+            *(
+                text
+                for cost in (self.demand_group_cost, self.demand_hidden_cost)
+                for text in (f"{cost:,.0f}", f"{cost:.0f}")
+            ),
         )
 
 
@@ -266,6 +298,20 @@ SCHEMA = {
         error_rules_failing bigint, query_rules_failing bigint, blocks_submission boolean,
         error_rows bigint, error_rows_symbol varchar, query_rows bigint,
         query_rows_symbol varchar""",
+    "demand_projections": """
+        demand_projection_id varchar, area_type varchar, la_code varchar, area_name varchar,
+        scenario varchar, origin_date date, month_end date, months_ahead integer,
+        placement_group varchar, placement_group_label varchar, group_order integer,
+        children_p10 double, children_median double, children_p90 double,
+        children_symbol varchar, cost_p10 double, cost_median double, cost_p90 double,
+        cost_symbol varchar""",
+    "demand_backtests": """
+        demand_backtest_id varchar, area_type varchar, la_code varchar, area_name varchar,
+        origin_date date, horizon_months integer, target_date date, placement_group varchar,
+        placement_group_label varchar, group_order integer, projected_median double,
+        projected_median_symbol varchar, actual double, actual_symbol varchar, naive double,
+        naive_symbol varchar, error_percent double, error_percent_symbol varchar,
+        naive_error_percent double, naive_error_percent_symbol varchar""",
 }
 THRESHOLD = 10
 
@@ -713,6 +759,193 @@ def _dfe_rows(councils: list[tuple]) -> tuple[list[tuple], list[tuple]]:
     return cells, trend
 
 
+def _months_on(day: dt.date, months: int) -> dt.date:
+    """The last day of the month `months` after the month of `day`."""
+    years, month = divmod(day.month + months, 12)
+    return dt.date(day.year + years, month + 1, 1) - dt.timedelta(days=1)
+
+
+def _percentiles(start: float, median: float, months: int) -> tuple[float, float, float]:
+    """10th, 50th and 90th percentiles of the runs `months` on from a count of `start`: the
+    interval widens with the months, from none at the origin."""
+    spread = 1.28 * (math.sqrt(start * months / 6) + 0.01 * start * months / 12)
+    return (
+        max(0.0, float(round(median - spread))),
+        round(median * 2) / 2,
+        float(round(median + spread)),
+    )
+
+
+def _demand_truth(start: dict[str, float], rng: random.Random) -> tuple[dict, dict]:
+    """An area's median children by (scenario, months ahead, group), a steady drift from its
+    count at the origin; and its backtests by (origin, horizon, group): projected, actual
+    and naive (the count at that origin)."""
+    medians, tests = {}, {}
+    for group, count in start.items():
+        growth = rng.uniform(-0.002, 0.006)
+        for scenario in ("baseline", DEMAND_SCENARIO):
+            drift = growth + (SCENARIO_SHIFT.get(group, 0.0) if scenario != "baseline" else 0.0)
+            for ahead in range(DEMAND_MONTHS + 1):
+                medians[scenario, ahead, group] = count * (1 + drift) ** ahead
+        for number, origin in enumerate(BACKTEST_ORIGINS):
+            then = float(round(count * (0.91 + 0.03 * number)))
+            for horizon in BACKTEST_HORIZONS:
+                if _months_on(origin, horizon) > DEMAND_ORIGIN:
+                    continue
+                actual = float(round(then * (1 + 0.03 * horizon / 12) * rng.uniform(0.92, 1.08)))
+                projected = (
+                    round(then * (1 + 0.04 * horizon / 12) * rng.uniform(0.95, 1.05) * 2) / 2
+                )
+                tests[origin, horizon, group] = (projected, actual, then)
+    return medians, tests
+
+
+def _demand_start(code: str, population: int, rng: random.Random) -> dict[str, float]:
+    """A council's children looked after at the origin by placement group."""
+    looked_after = population * 60 / 10_000
+    start = {
+        group: float(round(looked_after * share * rng.uniform(0.8, 1.2)))
+        for group, _, _, share, _ in PLACEMENT_GROUPS
+    }
+    if code == PLANTED.demand_hidden_council:
+        start = dict.fromkeys(start, 1.0) | {"in_house_fostering": 3.0}
+    if code == PLANTED.council:
+        start[PLANTED.placement_group] = PLANTED.children
+    return start
+
+
+def _error(value: float, actual: float) -> float | None:
+    return round(100 * abs(value - actual) / actual, 2) if actual else None
+
+
+def _demand_area_rows(
+    area: tuple[str, str, str], start: dict[str, float], medians: dict, tests: dict
+) -> tuple[list[tuple], list[tuple]]:
+    """An area's rows of demand_projections and demand_backtests, controlled as the warehouse
+    controls them: a group whose count at the origin is 1-9 is hidden, every month, every
+    scenario and every backtest (and `DEMAND_SECONDARY`'s beside it)."""
+    area_type, code, name = area
+    total = sum(start.values())
+    hidden = {g for g, n in start.items() if 0 < n < THRESHOLD}
+    hidden |= {DEMAND_SECONDARY[code]} if code in DEMAND_SECONDARY else set()
+    hidden |= {"all"} if 0 < total < THRESHOLD else set()
+    groups = [
+        ("all", "All placements", 0, 0.0),
+        *((g, lb, o, w) for g, lb, o, _, w in PLACEMENT_GROUPS),
+    ]
+    # The true costs a month a year on of two hidden series (never written).
+    planted = {
+        (PLANTED.council, PLANTED.placement_group): PLANTED.demand_group_cost,
+        (PLANTED.demand_hidden_council, "all"): PLANTED.demand_hidden_cost,
+    }
+    projections = []
+    for scenario in ("baseline", DEMAND_SCENARIO):
+        for ahead in range(DEMAND_MONTHS + 1):
+            month_end = _months_on(DEMAND_ORIGIN, ahead)
+            a_month = 52 / 12 * (1 + INFLATION_A_MONTH) ** ahead
+            cells = {}
+            for group, _, _, weekly in groups[1:]:
+                children = _percentiles(start[group], medians[scenario, ahead, group], ahead)
+                cells[group] = (children, tuple(c * weekly * a_month for c in children))
+            everyone = sum(children[1] for children, _ in cells.values())
+            cells["all"] = (
+                _percentiles(total, everyone, ahead),
+                tuple(sum(cost[i] for _, cost in cells.values()) for i in range(3)),
+            )
+            for group, label, order, _ in groups:
+                children, cost = cells[group]
+                if (scenario, ahead) == ("baseline", 12) and (code, group) in planted:
+                    cost = (cost[0], planted[code, group], cost[2])
+                if group in hidden:
+                    shown_children, shown_cost = (None, None, None, "c"), (None, None, None, "c")
+                elif code == DEMAND_NO_COSTS:
+                    shown_children, shown_cost = (*children, None), (None, None, None, "x")
+                else:
+                    shown_children, shown_cost = (*children, None), (*cost, None)
+                projections.append(
+                    (
+                        f"{code}:{scenario}:{month_end:%Y-%m}:{group}",
+                        area_type,
+                        code,
+                        name,
+                        scenario,
+                        DEMAND_ORIGIN,
+                        month_end,
+                        ahead,
+                        group,
+                        label,
+                        order,
+                        *shown_children,
+                        *shown_cost,
+                    )
+                )
+    backtests = []
+    for origin, horizon in sorted({(o, h) for o, h, _ in tests}):
+        found = {g: tests[origin, horizon, g] for g in start}
+        found["all"] = tuple(sum(t[i] for t in found.values()) for i in range(3))
+        for group, label, order, _ in groups:
+            projected, actual, naive = found[group]
+            if (
+                group in hidden
+                or 0 < actual < THRESHOLD
+                or 0 < naive < THRESHOLD
+                or ((code, origin, horizon) == BACKTEST_HIDDEN and group == "all")
+            ):
+                published = (None, "c") * 5
+            else:
+                published = (
+                    projected,
+                    None,
+                    actual,
+                    None,
+                    naive,
+                    None,
+                    *((e, None) if (e := _error(projected, actual)) is not None else (None, "x")),
+                    *((e, None) if (e := _error(naive, actual)) is not None else (None, "x")),
+                )
+            backtests.append(
+                (
+                    f"{code}:{origin:%Y-%m}:{horizon}:{group}",
+                    area_type,
+                    code,
+                    name,
+                    origin,
+                    horizon,
+                    _months_on(origin, horizon),
+                    group,
+                    label,
+                    order,
+                    *published,
+                )
+            )
+    return projections, backtests
+
+
+def _demand_rows(councils: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """Demand projections and backtests for each council and the region, whose runs are its
+    councils' added together (here their medians: a fixture's simplification)."""
+    rng = random.Random(36)
+    projections: list[tuple] = []
+    backtests: list[tuple] = []
+    starts, truths = [], []
+    for code, _, name, population in councils:
+        start = _demand_start(code, population, rng)
+        medians, tests = _demand_truth(start, rng)
+        starts.append(start)
+        truths.append((medians, tests))
+        found = _demand_area_rows(("council", code, name), start, medians, tests)
+        projections += found[0]
+        backtests += found[1]
+    if starts:
+        region = {g: sum(s[g] for s in starts) for g in starts[0]}
+        medians = {k: sum(m[k] for m, _ in truths) for k in truths[0][0]}
+        tests = {k: tuple(sum(t[k][i] for _, t in truths) for i in range(3)) for k in truths[0][1]}
+        found = _demand_area_rows(("region", REGION_CODE, REGION_NAME), region, medians, tests)
+        projections += found[0]
+        backtests += found[1]
+    return projections, backtests
+
+
 def write_regional(
     path: Path,
     councils: tuple[str, ...] = SMALL_REGION,
@@ -724,6 +957,7 @@ def write_regional(
     neighbours = {code: [m for m in codes if m != code][:10] for code in codes}
     files, rules = _quality_rows(chosen)
     dfe, dfe_trend = _dfe_rows(chosen)
+    projections, backtests = _demand_rows(chosen)
     tables = {
         "benchmark_indicators": _benchmark_rows(chosen, neighbours),
         "indicator_definitions": [
@@ -782,6 +1016,8 @@ def write_regional(
         "data_quality_rules": rules,
         "dfe_validation": dfe,
         "dfe_validation_trend": dfe_trend,
+        "demand_projections": projections,
+        "demand_backtests": backtests,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ headless Chromium draws them (Debian's chromium package, which `make browser` in
 from __future__ import annotations
 
 import csv
+import html as html_module
 import json
 import os
 import re
@@ -14,14 +15,24 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 from click.testing import CliRunner
+from markupsafe import escape
 
 from chromium import charts_drawn, chromium, console_messages
 from csc import report, report_charts, report_format, report_pages
 from csc.cli import main
 from csc.warehouse import Home
-from regional_fixture import DFE_RULES, PLANTED, SMALL_REGION, write_regional
+from regional_fixture import (
+    DEMAND_NO_COSTS,
+    DEMAND_SCENARIO,
+    DFE_RULES,
+    PLANTED,
+    REGION_CODE,
+    SMALL_REGION,
+    write_regional,
+)
 
 IN_YEAR_COUNCIL = "E06000036"  # Bracknell Forest: an in-year extract to 30 September 2024
+PERCENTILES = ("p10", "median", "p90")
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +190,10 @@ def test_numbers_are_written_for_people() -> None:
     assert "5" not in str(report_format.cell(5.0, "c", "count"))
     assert report_format.ordinal(1) == "1st" and report_format.ordinal(12) == "12th"
     assert report_format.ordinal(22) == "22nd"
+    assert report_format.money(12_345_678.0) == "£12.3m"
+    assert report_format.money(999_600.0) == "£1.0m"
+    assert report_format.money(456_321.0) == "£456,000"
+    assert report_format.money(40.4) == "£40"
 
 
 def test_pages_reach_for_nothing_outside_the_pack(pack: Path) -> None:
@@ -365,6 +380,7 @@ def test_every_kind_of_chart_is_valid_vega_lite(pack: Path) -> None:
                 kinds.add(kind)
                 validate_jsonschema(json.loads(found.group(2)), schema)
     assert {"pathway", "cost", "spend", "councils", "region"} <= kinds
+    assert {"demand_children", "demand_cost", "demand_groups"} <= kinds
 
 
 def test_charts_of_one_shape_keep_their_own_names_data_and_order() -> None:
@@ -404,6 +420,236 @@ def test_charts_of_one_shape_keep_their_own_names_data_and_order() -> None:
     assert other["datasets"]["rows_1"] == [{"value": 1.0, "label": "Region"}]
     validate_jsonschema(other, load_schema())
 
+    def projection(scenario: str, median: float) -> dict:
+        drawn = [
+            report_charts.Projected("2024-03", "31 Mar 2024", 0, "Baseline", 5.0, "5", 5.0, 5.0),
+            report_charts.Projected("2024-04", "30 Apr 2024", 1, scenario, median, "m"),
+        ]
+        return report_charts.projection_chart(drawn, ["Baseline", scenario], "count", "N", "s")
+
+    fewer, more = projection("Fewer", 4.0), projection("More", 6.0)
+    assert fewer["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["Baseline", "Fewer"]
+    assert more["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["Baseline", "More"]
+    assert [r["median"] for r in more["datasets"]["rows_0"]] == [5.0, 6.0]
+    assert "low" not in more["datasets"]["rows_0"][1]  # only the baseline has a band
+
+
+# -- where demand is heading ------------------------------------------------------------------
+
+
+def _published_rows(pack: Path, sql: str, *params: object) -> list[dict]:
+    con = duckdb.connect(str(pack.parent / "regional" / "region.duckdb"), read_only=True)
+    try:
+        cursor = con.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def _demand_page(pack: Path, code: str) -> str:
+    return (pack / ("index.html" if code == REGION_CODE else f"{code}.html")).read_text("utf-8")
+
+
+def _demand_section(html: str) -> str:
+    found = re.search(r'<section class="theme" id="demand".*?</section>', html, re.S)
+    assert found, "no demand section"
+    return found.group(0)
+
+
+def _said(html: str) -> str:
+    """What a part of a page says in words, its charts' JSON left out."""
+    html = re.sub(r"<script\b.*?</script>", " ", html, flags=re.S)
+    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _chart(html: str, kind: str) -> dict | None:
+    found = re.search(rf'data-chart-for="chart-\d+-{kind}">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1)) if found else None
+
+
+def _drawn(spec: dict) -> list[dict]:
+    return [r for rows in spec["datasets"].values() for r in rows]
+
+
+@pytest.mark.parametrize("code", [IN_YEAR_COUNCIL, PLANTED.council, REGION_CODE])
+def test_the_demand_chart_draws_the_published_projection_and_nothing_else(
+    pack: Path, code: str
+) -> None:
+    section = _demand_section(_demand_page(pack, code))
+    spec = _chart(section, "demand_children")
+    assert spec, "no projection drawn"
+    published = _published_rows(
+        pack,
+        "select scenario, month_end, months_ahead, children_p10, children_median, children_p90 "
+        "from regional.demand_projections where la_code = ? and placement_group = 'all' "
+        "and children_symbol is null order by scenario, months_ahead",
+        code,
+    )
+    rows = _drawn(spec)
+    band = [(r["month"], r["ahead"], r["low"], r["median"], r["high"]) for r in rows if "low" in r]
+    assert band == [
+        (f"{r['month_end']:%Y-%m}", r["months_ahead"], *(r[f"children_{p}"] for p in PERCENTILES))
+        for r in published
+        if r["scenario"] == "baseline"
+    ]
+    # It starts at the count at the origin, and runs 36 months on.
+    assert band[0][1] == 0 and band[0][2] == band[0][3] == band[0][4]
+    assert band[-1][1] == 36
+    scenario = [(r["month"], r["median"]) for r in rows if "low" not in r]
+    assert scenario == [
+        (f"{r['month_end']:%Y-%m}", r["children_median"])
+        for r in published
+        if r["scenario"] == DEMAND_SCENARIO
+    ]
+    names = {"Baseline: median", f"{DEMAND_SCENARIO.capitalize()}: median"}
+    assert {r["series"] for r in rows} == names
+    assert set(spec["layer"][1]["encoding"]["color"]["scale"]["domain"]) == names
+    # The origin is said in words, and the method named.
+    said = _said(section)
+    assert "projected month by month from 31 March 2024 to 31 March 2027" in said
+    assert "the demand model (multi-state, simulated 200 times)" in said
+    assert "docs/demand.md" in said
+
+
+@pytest.mark.parametrize("code", [IN_YEAR_COUNCIL, PLANTED.council, DEMAND_NO_COSTS, REGION_CODE])
+def test_how_far_to_trust_it_averages_the_published_backtests(pack: Path, code: str) -> None:
+    said = _said(_demand_section(_demand_page(pack, code)))
+    for horizon in (12, 24):
+        rows = _published_rows(
+            pack,
+            "select error_percent, naive_error_percent from regional.demand_backtests "
+            "where la_code = ? and placement_group = 'all' and horizon_months = ?",
+            code,
+            horizon,
+        )
+        used = [r for r in rows if r["error_percent"] is not None]
+        assert used
+        model = sum(r["error_percent"] for r in used) / len(used)
+        naive = sum(r["naive_error_percent"] for r in used) / len(used)
+        count = f"{len(used)} backtest{'s' if len(used) != 1 else ''}"
+        assert (
+            f"Projections made {horizon} months ahead were off by {model:.1f}% on average "
+            f"({count}); carrying the count forward was off by {naive:.1f}%."
+        ) in said
+        hidden = len(rows) - len(used)
+        assert (f"{hidden} more backtest is hidden (c)" in said) == (hidden == 1)
+    if code == IN_YEAR_COUNCIL:  # its first backtest 12 months ahead is hidden
+        assert "(2 backtests); carrying" in said and "1 more backtest is hidden (c)" in said
+
+
+def test_the_backtest_sentence_says_when_none_is_published() -> None:
+    hidden = {
+        "error_percent": None,
+        "error_percent_symbol": "c",
+        "naive_error_percent": None,
+        "naive_error_percent_symbol": "c",
+    }
+    shown = {
+        "error_percent": 10.0,
+        "error_percent_symbol": None,
+        "naive_error_percent": 4.0,
+        "naive_error_percent_symbol": None,
+    }
+    sentence = report_pages.backtest_sentence
+    assert "too few children to publish (c), so none is shown" in sentence([hidden, hidden], 24)
+    assert sentence([], 24) == "No projection made 24 months ahead has been checked yet."
+    assert sentence([shown, {**shown, "error_percent": 5.0}, hidden], 12) == (
+        "Projections made 12 months ahead were off by 7.5% on average (2 backtests); carrying "
+        "the count forward was off by 4.0%. 1 more backtest is hidden (c) and not counted."
+    )
+
+
+def test_the_cost_is_drawn_and_its_first_year_said_for_people(pack: Path) -> None:
+    section = _demand_section(_demand_page(pack, IN_YEAR_COUNCIL))
+    published = _published_rows(
+        pack,
+        "select month_end, months_ahead, cost_p10, cost_median, cost_p90 "
+        "from regional.demand_projections where la_code = ? and placement_group = 'all' "
+        "and scenario = 'baseline' order by months_ahead",
+        IN_YEAR_COUNCIL,
+    )
+    spec = _chart(section, "demand_cost")
+    assert spec
+    assert [(r["month"], r["low"], r["median"], r["high"]) for r in _drawn(spec)] == [
+        (f"{r['month_end']:%Y-%m}", *(r[f"cost_{p}"] for p in PERCENTILES)) for r in published
+    ]
+    first_year = sum(r["cost_median"] for r in published if 1 <= r["months_ahead"] <= 12)
+    said = _said(section)
+    assert (
+        "Over the 12 months to 31 March 2025, the children looked after in Bracknell Forest "
+        f"would cost about {report_format.money(first_year)}"
+    ) in said
+    assert re.search(r"about £\d+\.\dm", said)
+    # A council without unit costs: said, nothing drawn.
+    kent = _demand_section(_demand_page(pack, DEMAND_NO_COSTS))
+    assert _chart(kent, "demand_cost") is None
+    assert "No cost is projected for Kent (x)" in _said(kent)
+
+
+def test_hidden_demand_is_not_drawn_and_private_numbers_appear_nowhere(pack: Path) -> None:
+    # Every series of a council whose children are too few is hidden: said, nothing drawn.
+    everything = _demand_section(_demand_page(pack, PLANTED.demand_hidden_council))
+    assert "too small to publish, so no projection is shown" in _said(everything)
+    assert "data-chart-for" not in everything and "<table" not in everything
+    # A council with hidden placement groups: c in the table, not drawn.
+    section = _demand_section(_demand_page(pack, PLANTED.council))
+    groups = _published_rows(
+        pack,
+        "select placement_group, placement_group_label, children_symbol "
+        "from regional.demand_projections where la_code = ? and scenario = 'baseline' "
+        "and months_ahead = 12 order by group_order",
+        PLANTED.council,
+    )
+    hidden = {g["placement_group_label"] for g in groups if g["children_symbol"] == "c"}
+    shown = {g["placement_group_label"] for g in groups if g["children_symbol"] is None}
+    assert "Children's home" in hidden and "All placements" in shown
+    drawn = {r["category"] for r in _drawn(_chart(section, "demand_groups"))}
+    assert drawn == shown - {"All placements"}
+    figure = re.search(
+        r'<figure[^>]*aria-labelledby="chart-\d+-demand_groups-title">.*?</figure>', section, re.S
+    ).group(0)
+    for label in hidden:
+        row = re.search(
+            rf'<tr><th scope="row">{re.escape(str(escape(label)))}</th>(.*?)</tr>', figure
+        )
+        assert row and row.group(1).count(">c</abbr>") == 3, label
+    # The fixture never wrote the private numbers, and no page shows or draws them.
+    [written] = _published_rows(
+        pack,
+        "select count(*) as n from regional.demand_projections where cost_median in (?, ?)",
+        PLANTED.demand_group_cost,
+        PLANTED.demand_hidden_cost,
+    )
+    assert written["n"] == 0
+    private = (PLANTED.demand_group_cost, PLANTED.demand_hidden_cost)
+    for name, html in pages(pack).items():
+        assert leaks(readable(html)) == [], name
+        for row in chart_data(html):
+            for key in ("median", "low", "high", "start"):
+                value = row.get(key)
+                assert value is None or all(abs(value - v) > 0.5 for v in private), name
+
+
+def test_without_demand_tables_the_pack_says_there_is_no_projection_yet(tmp_path: Path) -> None:
+    home = Home(tmp_path / "none")
+    write_regional(report.regional_file(home), omit=("demand_projections", "demand_backtests"))
+    index = report.write_report(home)
+    council = index.parent / f"{IN_YEAR_COUNCIL}.html"
+    for html in (index.read_text("utf-8"), council.read_text("utf-8")):
+        section = _demand_section(html)
+        assert "No projection yet: the regional file holds no demand projections" in section
+        assert "data-chart-for" not in section
+        assert "demand_" not in html.split('<script type="module">')[0]
+    # Projections without backtests: drawn, and how far to trust them is not known yet.
+    home = Home(tmp_path / "no-backtests")
+    write_regional(report.regional_file(home), omit=("demand_backtests",))
+    section = _demand_section(
+        (report.write_report(home).parent / f"{IN_YEAR_COUNCIL}.html").read_text("utf-8")
+    )
+    assert _chart(section, "demand_children")
+    assert "No backtests published yet" in _said(section)
+
 
 def test_templates_ship_with_the_package() -> None:
     text = Path(__file__).parents[2].joinpath("pyproject.toml").read_text(encoding="utf-8")
@@ -426,6 +672,8 @@ def test_chromium_draws_every_chart_offline_without_script_errors(pack: Path, pa
     assert drawn == containers
     # the quality page draws each in-year council's DfE errors by reference date
     assert len(containers) >= (3 if page == "quality.html" else 4)
+    if page != "quality.html":  # where demand is heading, for the council or the region
+        assert {c.rsplit("-", 1)[-1] for c in drawn} >= {"demand_children", "demand_groups"}
     assert 'data-charts="ready"' in dom
     assert leaks(readable(dom)) == []
 
