@@ -80,6 +80,35 @@ def count_rows(home: Path) -> str:
     return f"{files} files, {rows:,} rows"
 
 
+BACKTESTS_HEADING = "## Demand backtests"
+
+
+def backtest_rows(scale: float, home: Path) -> list[str]:
+    """The demand model's backtests (marts.fct_demand_backtests, all placements): for each
+    council and the region and each horizon, the mean absolute percentage error of the
+    model's median and of the naive projection (the count carried forward) over the
+    backtest origins, and how often the model was nearer."""
+    import duckdb
+
+    con = duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.sql(
+            "select area_type, la_code, area_name, horizon_months, count(*), "
+            "avg(error_percent), avg(naive_error_percent), "
+            "count(*) filter (where error_percent < naive_error_percent) "
+            "from marts.fct_demand_backtests where placement_group = 'all' "
+            "and error_percent is not null group by 1, 2, 3, 4 "
+            "order by area_type = 'region', area_name, horizon_months"
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        f"| {scale:g} | {name} ({code}) | {horizon} | {backtests} | {model:.1f} | "
+        f"{naive:.1f} | {nearer} |"
+        for _, code, name, horizon, backtests, model, naive, nearer in rows
+    ]
+
+
 def dbt_split(home: Path) -> str:
     """How much of dbt build's time the models and tests spent in DuckDB, from run_results."""
     import json
@@ -100,9 +129,17 @@ class Results(list):
         self.path = path
         self.kept: list[str] = []
         self.notes: list[str] = []
+        # The demand backtests' table (`backtest_rows`), kept apart the same way.
+        self.backtests: list[str] = []
+        self.kept_backtests: list[str] = []
         if path.exists():
             text = path.read_text()
-            for line in text.splitlines():
+            below = text.split(BACKTESTS_HEADING)
+            for line in below[1].splitlines() if len(below) > 1 else []:
+                cells = [c.strip() for c in line.split("|")]
+                if len(cells) > 2 and _is_scale(cells[1]) and float(cells[1]) not in scales:
+                    self.kept_backtests.append(line)
+            for line in below[0].splitlines():
                 cells = [c.strip() for c in line.split("|")]
                 if len(cells) > 2 and _is_scale(cells[1]) and float(cells[1]) not in scales:
                     self.kept.append(line)
@@ -122,7 +159,7 @@ class Results(list):
         self.save()
 
     def save(self) -> None:
-        write(self, self.path, self.kept, self.notes)
+        write(self, self.path, self.kept, self.notes, [*self.kept_backtests, *self.backtests])
 
 
 def _generate_row(line: str, scale: float) -> bool:
@@ -193,6 +230,20 @@ def bench_scale(
     out.append(Measure(scale, "load and check every drop", seconds, peak, count_rows(home)))
     seconds, peak = run([*csc, "build"])
     out.append(Measure(scale, "dbt build and docs", seconds, peak, dbt_split(home)))
+    # As `csc run` does after its build: the demand projections and their backtests.
+    seconds, peak = run([*csc, "forecast"])
+    out.append(
+        Measure(
+            scale,
+            "demand projections and backtests (csc forecast: 200 runs, 36 months, and the "
+            "demand marts' build)",
+            seconds,
+            peak,
+        )
+    )
+    if isinstance(out, Results):
+        out.backtests = [r for r in out.backtests if float(r.split("|")[1]) != scale]
+        out.backtests += backtest_rows(scale, home)
     seconds, peak = run([*csc, "publish"])
     out.append(Measure(scale, "publish (hub, regional, 19 council files)", seconds, peak))
     seconds, peak = run([*csc, "report"])
@@ -200,7 +251,7 @@ def bench_scale(
     out.append(
         Measure(
             scale,
-            "drops to published marts and pack (load + build + publish + report)",
+            "drops to published marts and pack (load + build + forecast + publish + report)",
             sum(m.seconds for m in out[first:]),
             max(m.peak_mb for m in out[first:]),
         )
@@ -481,7 +532,13 @@ def bench_hostile(work: Path) -> list[Measure]:
     return out
 
 
-def write(measures: list[Measure], path: Path, kept: list[str] = (), notes: list[str] = ()) -> None:
+def write(
+    measures: list[Measure],
+    path: Path,
+    kept: list[str] = (),
+    notes: list[str] = (),
+    backtests: list[str] = (),
+) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -501,6 +558,22 @@ def write(measures: list[Measure], path: Path, kept: list[str] = (), notes: list
         for m in measures
     ]
     lines += sorted([*kept, *rows], key=lambda line: float(line.split("|")[1]))
+    if backtests:
+        lines += [
+            "",
+            BACKTESTS_HEADING,
+            "",
+            "How far the demand model's projections of children looked after (all placements)",
+            "were off, from each earlier 31 March the history allows, 12 and 24 months on",
+            "(marts.fct_demand_backtests; docs/demand.md): the mean absolute percentage error",
+            "of the median of its runs, beside the naive projection (the count at the origin",
+            "carried forward), and in how many backtests the model was nearer.",
+            "",
+            "| scale | area | months ahead | backtests | model MAPE (%) | naive MAPE (%) "
+            "| model nearer |",
+            "|---|---|---:|---:|---:|---:|---:|",
+            *sorted(backtests, key=lambda line: float(line.split("|")[1])),
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
