@@ -3,9 +3,10 @@
 The model (docs/demand.md) follows every child looked after month by month. A child is in
 one of the placement groups (seeds/placement_cost_groups.csv) at each month end, or out of
 care. From one month end to the next a child in care leaves care with a probability that
-depends on their age band and placement group, or else stays in their group or moves to
-another with probabilities that depend on the same two things; every child ages a month,
-and a child reaching 18 leaves care. Children enter care each month in numbers drawn from
+depends on their age band, placement group and how long they have been in care (under 6
+months, 6 months to 2 years, or longer), or else stays in their group or moves to another
+with probabilities that depend on their age band and group; every child ages a month, and
+a child reaching 18 leaves care. Children enter care each month in numbers drawn from
 a Poisson distribution for each age band, at ages and into groups in the shares seen.
 
 Everything is estimated from a reference window of month ends of the stitched history
@@ -18,7 +19,8 @@ uncertainty of the estimates as well as the chance of which children enter, move
 leave.
 
 The arrays are numpy's; the shapes are named in the docstrings: S simulations, T months,
-A ages in months (0 to 215), B age bands, G placement groups.
+A ages in months (0 to 215), B age bands, G placement groups, M months in care (0 to 23,
+and 24 for two years or more), K bands of time in care.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ BAND_OF_AGE = np.array(
     [next(b for b, (_, low, high) in enumerate(AGE_BANDS) if low * 12 <= a < high * 12)
      for a in range(AGES)]
 )  # fmt: skip
+# Months in the current period of care at a month end (0 at the first month end in care),
+# counted to 24, which stands for two years or more; exits depend on its band.
+STAYS = 25
+STAY_BANDS = (("under 6 months", 0, 6), ("6 months to 2 years", 6, 24))
+STAY_BANDS += (("2 years or more", 24, STAYS),)
+BAND_OF_STAY = np.array(
+    [next(k for k, (_, low, high) in enumerate(STAY_BANDS) if low <= m < high)
+     for m in range(STAYS)]
+)  # fmt: skip
 OUT = -1  # not in care at a month end
 PRIOR = 0.5  # Jeffreys prior on the counts of every age together
 POOLED = 12  # how many child-months each band's rates borrow from every age's
@@ -59,11 +70,13 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
 @dataclass
 class Panel:
     """Each child's state at each month end: `group` (children x T, a group's index or
-    OUT) and `age` (children x T, age in months; meaningful where in care)."""
+    OUT), `age` (children x T, age in months) and `stay` (children x T, months in the
+    current period of care, to STAYS - 1); age and stay are meaningful where in care."""
 
     month_ends: list[dt.date]
     group: np.ndarray
     age: np.ndarray
+    stay: np.ndarray
 
 
 def panel(spells: pd.DataFrame, ends: list[dt.date]) -> Panel:
@@ -72,7 +85,8 @@ def panel(spells: pd.DataFrame, ends: list[dt.date]) -> Panel:
     ended, NaT while open), `group` (one of GROUPS) and `birth` (the month of birth). A
     child is in care at a month end when a spell started on or before it and had not ended
     by it (ending on the month end itself counts as out, as in the DfE's count of children
-    looked after at 31 March)."""
+    looked after at 31 March). A period of care runs on through spells that start on or
+    before the latest end of the child's earlier spells; a later start begins a new one."""
     children, child_index = np.unique(spells["child"].to_numpy(), return_inverse=True)
     months = np.array([np.datetime64(d, "D") for d in ends])
     start = spells["start"].to_numpy(dtype="datetime64[D]")
@@ -94,7 +108,24 @@ def panel(spells: pd.DataFrame, ends: list[dt.date]) -> Panel:
     birth = spells.groupby(child_index)["birth"].first().to_numpy(dtype="datetime64[M]")
     month_index = months.astype("datetime64[M]")
     age = (month_index[None, :] - birth[:, None]).astype(int)
-    return Panel(list(ends), group, age)
+    # Months since the period of care began: 0 at its first month end.
+    began = _period_starts(child_index, start, end).astype("datetime64[M]")
+    stay = np.zeros(group.shape, dtype=np.int16)
+    since = (month_index[columns] - began[rows]).astype(int)
+    stay[child_index[rows], columns] = np.clip(since, 0, STAYS - 1)
+    return Panel(list(ends), group, age, stay)
+
+
+def _period_starts(child: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The day each spell's period of care began (spells by child, starts and ends with
+    open ends far in the future): a spell starting after every earlier spell of the child
+    had ended begins a new period."""
+    frame = pd.DataFrame({"child": child, "start": start, "end": end})
+    frame = frame.sort_values(["child", "start"], kind="stable")
+    ended = frame.groupby("child")["end"].cummax().groupby(frame["child"]).shift()
+    new = ended.isna() | (frame["start"] > ended)
+    began = frame["start"].where(new).groupby(frame["child"]).ffill()
+    return began.sort_index().to_numpy(dtype="datetime64[D]")
 
 
 @dataclass
@@ -105,7 +136,10 @@ class Counts:
     entries: np.ndarray  # B: children entering care (in care now, out at the last month end)
     entry_age: np.ndarray  # A: their ages in months
     entry_group: np.ndarray  # B x G: the group they entered into
-    exits: np.ndarray  # B x G: children leaving care before 18, by age band and group before
+    # B x G x K: children in care at a month end and under 18 at the next, by age band,
+    # group and band of time in care at the first; and of them, those who left care
+    at_risk: np.ndarray
+    exits: np.ndarray
     moves: np.ndarray  # B x G x G: children in care at both, by group before and after
 
 
@@ -122,22 +156,25 @@ def count(states: Panel) -> Counts:
     entries = np.bincount(entry_band, minlength=n_bands)
     entry_group = np.zeros((n_bands, n_groups))
     np.add.at(entry_group, (entry_band, after[entering]), 1)
-    in_care = (before != OUT) & (age_before >= 0) & (age_before < AGES)
-    leaving = in_care & (after == OUT) & (age_after < AGES)
-    exits = np.zeros((n_bands, n_groups))
-    np.add.at(exits, (BAND_OF_AGE[age_before[leaving]], before[leaving]), 1)
-    staying = in_care & (after != OUT) & (age_after < AGES)
+    in_care = (before != OUT) & (age_before >= 0) & (age_before < AGES) & (age_after < AGES)
+    leaving = in_care & (after == OUT)
+    stay_band = BAND_OF_STAY[states.stay[:, :-1]]
+    at_risk = np.zeros((n_bands, n_groups, len(STAY_BANDS)))
+    np.add.at(at_risk, (BAND_OF_AGE[age_before[in_care]], before[in_care], stay_band[in_care]), 1)
+    exits = np.zeros(at_risk.shape)
+    np.add.at(exits, (BAND_OF_AGE[age_before[leaving]], before[leaving], stay_band[leaving]), 1)
+    staying = in_care & (after != OUT)
     moves = np.zeros((n_bands, n_groups, n_groups))
     np.add.at(moves, (BAND_OF_AGE[age_before[staying]], before[staying], after[staying]), 1)
     return Counts(g.shape[1] - 1, entries.astype(float), entry_age.astype(float),
-                  entry_group, exits, moves)  # fmt: skip
+                  entry_group, at_risk, exits, moves)  # fmt: skip
 
 
 @dataclass
 class Rates:
     """Monthly rates: entries per month by band (B), the share of entrants by age in months
-    (A), by group within their band (B x G), the probability of leaving care (B x G) and of
-    each group next month for those who stay (B x G x G)."""
+    (A), by group within their band (B x G), the probability of leaving care (B x G x K)
+    and of each group next month for those who stay (B x G x G)."""
 
     entries: np.ndarray
     entry_age: np.ndarray
@@ -154,12 +191,15 @@ class Rates:
         first). Each age band's and group's rates are pulled towards those
         of every age (a prior worth POOLED months of one child), so a cell seen rarely or
         never, such as babies in supported accommodation, borrows its rate rather than
-        taking a prior's arbitrary one."""
-        stays = counts.moves.sum(axis=2)
+        taking a prior's arbitrary one; every age's chance of leaving after a time in care
+        is pulled in turn towards the group's at any time in care."""
         n_groups = len(GROUPS)
         # Every age band together: the centre each band's rates are pulled towards.
-        all_exits, all_stays = counts.exits.sum(axis=0), stays.sum(axis=0)  # G
-        leave_all = (all_exits + PRIOR) / (all_exits + all_stays + 2 * PRIOR)
+        group_exits, group_risk = counts.exits.sum(axis=(0, 2)), counts.at_risk.sum(axis=(0, 2))
+        leave_group = (group_exits + PRIOR) / (group_risk + 2 * PRIOR)  # G
+        all_exits, all_risk = counts.exits.sum(axis=0), counts.at_risk.sum(axis=0)  # G x K
+        leave_all = (all_exits + POOLED * leave_group[:, None]) / (all_risk + POOLED)
+        stays = counts.at_risk - counts.exits
         move_all = counts.moves.sum(axis=0) + PRIOR * np.eye(n_groups)  # G x G
         move_all /= move_all.sum(axis=1, keepdims=True)
         into_all = counts.entry_group.sum(axis=0) + PRIOR
@@ -229,46 +269,69 @@ class Scenario:
 
 
 def stock_at(states: Panel, column: int = -1) -> np.ndarray:
-    """The children in care at one month end of a panel, by age in months and group
-    (A x G)."""
-    g, age = states.group[:, column], states.age[:, column]
+    """The children in care at one month end of a panel, by age in months, group and
+    months in care (A x G x M)."""
+    g, age, stay = states.group[:, column], states.age[:, column], states.stay[:, column]
     present = (g != OUT) & (age >= 0) & (age < AGES)
-    stock = np.zeros((AGES, len(GROUPS)))
-    np.add.at(stock, (age[present], g[present]), 1)
+    stock = np.zeros((AGES, len(GROUPS), STAYS))
+    np.add.at(stock, (age[present], g[present], stay[present]), 1)
     return stock
 
 
+def _older(moved: np.ndarray) -> np.ndarray:
+    """... x A x G x M children after a month's moves to where they are a month on: a month
+    older (those reaching 18 leave care) and a month longer in care (two years or more
+    stays so)."""
+    aged = np.zeros(moved.shape)
+    aged[..., 1:, :, 1:] = moved[..., :-1, :, :-1]
+    aged[..., 1:, :, -1] += moved[..., :-1, :, -1]
+    return aged
+
+
 def _step(rng: np.random.Generator | None, stock: np.ndarray, rates: Rates) -> np.ndarray:
-    """One month on: S x A x G children in care to S x A x G, under rates with the runs
-    first (or one set for every run); the expected numbers without `rng`, a draw of what
-    happens with it."""
-    first = (slice(None),) if rates.exit.ndim == 3 else (None,)
-    leave = rates.exit[first][:, BAND_OF_AGE]  # S x A x G
-    move = rates.move[first][:, BAND_OF_AGE]  # S x A x G x G
+    """One month on: S x A x G x M children in care to S x A x G x M, under rates with the
+    runs first (or one set for every run); the expected numbers without `rng`, a draw of
+    what happens with it. Entrants arrive at their age, with no time in care."""
+    per_run = rates.exit.ndim == 4
+    first = (slice(None),) if per_run else (None,)
     entries, into = rates.entries[first], rates.entry_group[first]  # S x B, S x B x G
     if rng is None:
+        leave = rates.exit[first][:, BAND_OF_AGE][..., BAND_OF_STAY]  # S x A x G x M
+        move = rates.move[first][:, BAND_OF_AGE]  # S x A x G x G
         staying = stock * (1 - leave)
-        after = np.einsum("sag,sagh->sah", staying, move)
+        after = _older(np.einsum("sagm,sagh->sahm", staying, move))
         arriving = entries[:, BAND_OF_AGE] * rates.entry_age  # S x A
-        entering = arriving[..., None] * into[:, BAND_OF_AGE]
-    else:
-        staying = rng.binomial(stock.astype(np.int64), 1 - leave)
-        # Only the ages and groups that hold children are drawn (most hold none).
-        cells = np.nonzero(staying)
-        moves = np.broadcast_to(move, (*staying.shape, move.shape[-1]))[cells]
-        after = np.zeros(stock.shape)
-        np.add.at(after, cells[:2], rng.multinomial(staying[cells], moves))
-        arrivals = rng.poisson(np.broadcast_to(entries, (stock.shape[0], len(AGE_BANDS))))
-        entering = np.zeros(stock.shape)
-        for band in range(len(AGE_BANDS)):
-            ages = np.flatnonzero(band == BAND_OF_AGE)
-            where = rates.entry_age[ages]
-            at_age = rng.multinomial(arrivals[:, band], where / where.sum())  # S x ages
-            shares = np.broadcast_to(into[:, band, None, :], (*at_age.shape, len(GROUPS)))
-            entering[:, ages, :] = rng.multinomial(at_age, shares)
-    aged = np.zeros(stock.shape)
-    aged[:, 1:, :] = after[:, :-1, :]  # the oldest reach 18 and leave care
-    return aged + entering
+        after[..., 0] += arriving[..., None] * into[:, BAND_OF_AGE]
+        return after
+    # Only the cells that hold children are drawn (most hold none).
+    run, age, group, stay = np.nonzero(stock)
+    band = BAND_OF_AGE[age]
+    where = (run, band) if per_run else (band,)
+    leave = rates.exit[(*where, group, BAND_OF_STAY[stay])]
+    staying = rng.binomial(stock[run, age, group, stay].astype(np.int64), 1 - leave)
+    moved = rng.multinomial(staying, rates.move[(*where, group)])  # cells x G
+    after = np.zeros(stock.shape)
+    older = age + 1 < AGES  # the oldest reach 18 and leave care
+    n_groups = len(GROUPS)
+    np.add.at(
+        after,
+        (
+            np.repeat(run[older], n_groups),
+            np.repeat(age[older] + 1, n_groups),
+            np.tile(np.arange(n_groups), older.sum()),
+            np.repeat(np.minimum(stay[older] + 1, STAYS - 1), n_groups),
+        ),
+        moved[older].ravel(),
+    )
+    arrivals = rng.poisson(np.broadcast_to(entries, (stock.shape[0], len(AGE_BANDS))))
+    new = after[..., 0]  # S x A x G: no time in care yet
+    for band in range(len(AGE_BANDS)):
+        ages = np.flatnonzero(band == BAND_OF_AGE)
+        shares = rates.entry_age[ages]
+        at_age = rng.multinomial(arrivals[:, band], shares / shares.sum())  # S x ages
+        groups = np.broadcast_to(into[:, band, None, :], (*at_age.shape, n_groups))
+        new[:, ages, :] += rng.multinomial(at_age, groups)
+    return after
 
 
 def simulate(
@@ -280,16 +343,16 @@ def simulate(
     seed: int = 0,
 ) -> np.ndarray:
     """`runs` simulations of the children in care, month by month for `months` months from
-    `stock` (A x G), each with its own draw of the rates from `counts`: S x (T + 1) x A x G,
-    the first month the stock itself."""
+    `stock` (A x G x M), each with its own draw of the rates from `counts`: S x (T + 1) x
+    A x G (every time in care together), the first month the stock itself."""
     rng = np.random.default_rng(seed)
     rates = (scenario or Scenario()).apply(Rates.estimate(counts, rng, runs))
-    out = np.zeros((runs, months + 1, *stock.shape))
-    out[:, 0] = stock
-    current = np.broadcast_to(stock, out[:, 0].shape)
+    out = np.zeros((runs, months + 1, *stock.shape[:2]))
+    out[:, 0] = stock.sum(axis=-1)
+    current = np.broadcast_to(stock, (runs, *stock.shape))
     for month in range(1, months + 1):
         current = _step(rng, current, rates)
-        out[:, month] = current
+        out[:, month] = current.sum(axis=-1)
     return out
 
 
@@ -297,14 +360,14 @@ def expected(
     stock: np.ndarray, rates: Rates, months: int, scenario: Scenario | None = None
 ) -> np.ndarray:
     """The expected children in care month by month under fixed rates, without chance:
-    (T + 1) x A x G."""
+    (T + 1) x A x G, from `stock` (A x G x M)."""
     rates = (scenario or Scenario()).apply(rates)
-    out = np.zeros((months + 1, *stock.shape))
-    out[0] = stock
+    out = np.zeros((months + 1, *stock.shape[:2]))
+    out[0] = stock.sum(axis=-1)
     current = stock[None].astype(float)
     for month in range(1, months + 1):
         current = _step(None, current, rates)
-        out[month] = current[0]
+        out[month] = current[0].sum(axis=-1)
     return out
 
 
@@ -341,7 +404,9 @@ def window(states: Panel, end: int, months: int) -> Panel:
     if end - months < 0:
         raise ValueError("the window starts before the history does")
     keep = slice(end - months, end + 1)
-    return Panel(states.month_ends[keep], states.group[:, keep], states.age[:, keep])
+    return Panel(
+        states.month_ends[keep], states.group[:, keep], states.age[:, keep], states.stay[:, keep]
+    )
 
 
 def read_spells(con, la_code: str | None = None) -> pd.DataFrame:  # noqa: ANN001 - DuckDB

@@ -241,8 +241,8 @@ def backtests(panels: dict[str, demand.Panel], at: int, window: int, runs: int) 
                 demand.stock_at(states, origin), counts, max(horizons), runs,
                 seed=_seed(la, "backtest", origin),
             ).sum(axis=2)  # S x (T + 1) x G  # fmt: skip
-            actual[la] = {h: demand.stock_at(states, origin + h).sum(axis=0) for h in horizons}
-            start[la] = demand.stock_at(states, origin).sum(axis=0)
+            actual[la] = {h: demand.stock_at(states, origin + h).sum(axis=(0, 2)) for h in horizons}
+            start[la] = demand.stock_at(states, origin).sum(axis=(0, 2))
         simulated[REGION] = sum(simulated[la] for la in panels)
         actual[REGION] = {h: sum(actual[la][h] for la in panels) for h in horizons}
         start[REGION] = sum(start[la] for la in panels)

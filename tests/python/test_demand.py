@@ -51,6 +51,7 @@ def test_a_month_end_counts_who_is_in_care_on_it() -> None:
     states = demand.panel(spells, ENDS)
     assert list(states.group[0, :4]) == [0, 0, demand.OUT, demand.OUT]
     assert list(states.age[0, :2]) == [60, 61]
+    assert list(states.stay[0, :2]) == [0, 1]  # months in care at each month end
     # Ending on a month end itself is out on it, as the DfE counts 31 March.
     spells.loc[0, "end"] = pd.Timestamp("2015-05-31")
     assert list(demand.panel(spells, ENDS).group[0, :2]) == [0, demand.OUT]
@@ -62,10 +63,14 @@ def test_the_window_counts_entries_exits_and_moves() -> None:
     band = 2  # 5 to 9
     assert counts.months == 36
     assert counts.entries[band] == 360 and counts.entries.sum() == 360
-    assert counts.exits[band, 0] == 360 and counts.exits.sum() == 360
+    # Each child is in care at ten month ends (0 to 9 months in care) and leaves after the
+    # tenth: six months at risk under 6 months in care, four after, one exit.
+    assert list(counts.exits[band, 0]) == [0, 360, 0] and counts.exits.sum() == 360
+    assert list(counts.at_risk[band, 0]) == [36 * 60, 36 * 40, 0]
     assert counts.moves[band, 0, 0] == 36 * 90 and counts.moves.sum() == 36 * 90
     rates = demand.Rates.estimate(counts)
-    assert rates.exit[band, 0] == pytest.approx(0.1, rel=0.01)
+    assert rates.exit[band, 0, 0] == pytest.approx(0, abs=0.001)
+    assert rates.exit[band, 0, 1] == pytest.approx(0.25, rel=0.01)
     assert rates.entries[band] == pytest.approx(10, rel=0.01)
 
 
@@ -88,11 +93,37 @@ def test_doubling_entries_doubles_the_stock_over_time() -> None:
     rates = demand.Rates.estimate(counts)
     doubled = demand.Scenario("twice the entries", entries=2.0)
     mean = demand.expected(stock, rates, 36, doubled).sum(axis=(1, 2))
-    # With every child leaving at the same monthly rate h, the stock goes from N to
-    # 2N - N(1 - h)^t: nearly twice as many three years on.
-    h = rates.exit[2, 0]
-    assert mean == pytest.approx(200 - 100 * (1 - h) ** np.arange(37), rel=0.01)
+    # The children in care now leave as before and twice as many arrive: the stock is
+    # those of today still in care plus twice the entrants of the baseline still in care,
+    # nearly twice as many three years on.
+    base = demand.expected(stock, rates, 36).sum(axis=(1, 2))
+    today = demand.expected(stock, rates, 36, demand.Scenario("none", entries=0.0))
+    today = today.sum(axis=(1, 2))
+    assert today[0] == 100 and today[-1] < 1
+    assert mean == pytest.approx(today + 2 * (base - today), rel=1e-9)
     assert mean[-1] / mean[0] > 1.95
+
+
+def test_children_new_to_care_leave_at_their_own_rate() -> None:
+    """Half of the children coming into care each month go home after two month ends, half
+    stay forty. A surge of 30 extra entrants just before the origin: six months on the
+    short stayers among them have gone and the long stayers remain (the stock is 15 above
+    the steady 210), which a model giving every child in care one exit rate would miss
+    (at about 4.8% a month it keeps some 22 of the 30)."""
+    origin = 100
+
+    def size(month: int) -> int:
+        return 20 if month == origin else 5
+
+    short = cohorts(0, len(ENDS), size, 2, 60).assign(child=lambda f: "s" + f["child"])
+    long = cohorts(0, len(ENDS), size, 40, 60).assign(child=lambda f: "l" + f["child"])
+    states = demand.panel(pd.concat([short, long], ignore_index=True), ENDS)
+    stock = demand.stock_at(states, origin)
+    assert stock.sum() == 210 + 30
+    counts = demand.count(demand.window(states, origin - 1, 60))
+    mean = demand.expected(stock, demand.Rates.estimate(counts), 6).sum(axis=(1, 2))
+    assert demand.stock_at(states, origin + 6).sum() == 210 + 15
+    assert mean[6] == pytest.approx(225, abs=4)
 
 
 def test_no_exits_means_only_growth() -> None:
@@ -160,8 +191,10 @@ def test_a_region_simulated_with_known_rates_gives_them_back() -> None:
     f, h = 0, 2
     assert rates.entries[band] == pytest.approx(30, rel=0.2)
     assert rates.entry_group[band, f] == pytest.approx(2 / 3, rel=0.2)
-    assert rates.exit[band, f] == pytest.approx(0.05, rel=0.2)
-    assert rates.exit[band, h] == pytest.approx(0.08, rel=0.2)
+    # The rates do not depend on time in care either: every band of it gives them back.
+    for stay in range(len(demand.STAY_BANDS)):
+        assert rates.exit[band, f, stay] == pytest.approx(0.05, rel=0.2)
+        assert rates.exit[band, h, stay] == pytest.approx(0.08, rel=0.2)
     # Of those who stay, the share who move: 2% / 95% and 3% / 92%.
     assert rates.move[band, f, h] == pytest.approx(0.02 / 0.95, rel=0.2)
     assert rates.move[band, h, f] == pytest.approx(0.03 / 0.92, rel=0.2)
