@@ -21,3 +21,18 @@
     coalesce({{ alias }}.placement_group_label, 'Other placements') as placement_group_label,
     coalesce({{ alias }}.group_order, 5) as group_order
 {%- endmacro %}
+
+{#- Every placement group with its label and order (seed placement_cost_groups), and
+    'all' (All placements, 0) for their total: the rows the demand tables name. -#}
+{% macro placement_groups_and_all() -%}
+    select distinct
+        placement_group,
+        placement_group_label,
+        group_order
+    from {{ ref('placement_cost_groups') }}
+    union all
+    select
+        'all' as placement_group,
+        'All placements' as placement_group_label,
+        0 as group_order
+{%- endmacro %}

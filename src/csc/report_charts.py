@@ -527,30 +527,23 @@ def _interval_template(unit: str, title: str) -> str:
             tooltip=tooltip,
         )
     )
-    median = (
-        alt.Chart(projected)
-        .transform_calculate(mark=json.dumps(MEDIAN_LABEL))
-        .mark_point(filled=True, size=80, opacity=1)
-        .encode(
-            y=y,
-            x=alt.X("median:Q", axis=axis),
-            color=alt.Color("mark:N", scale=marks, legend=legend),
-            shape=alt.Shape("mark:N", scale=shapes, legend=legend),
-            tooltip=tooltip,
+
+    def points(rows: alt.NamedData, label: str, field: str, size: int) -> alt.Chart:
+        return (
+            alt.Chart(rows)
+            .transform_calculate(mark=json.dumps(label))
+            .mark_point(filled=True, size=size, opacity=1)
+            .encode(
+                y=y,
+                x=alt.X(f"{field}:Q", axis=axis),
+                color=alt.Color("mark:N", scale=marks, legend=legend),
+                shape=alt.Shape("mark:N", scale=shapes, legend=legend),
+                tooltip=tooltip,
+            )
         )
-    )
-    start = (
-        alt.Chart(started)
-        .transform_calculate(mark=json.dumps(START_LABEL))
-        .mark_point(filled=True, size=70, opacity=1)
-        .encode(
-            y=y,
-            x=alt.X("start:Q", axis=axis),
-            color=alt.Color("mark:N", scale=marks, legend=legend),
-            shape=alt.Shape("mark:N", scale=shapes, legend=legend),
-            tooltip=tooltip,
-        )
-    )
+
+    median = points(projected, MEDIAN_LABEL, "median", 80)
+    start = points(started, START_LABEL, "start", 70)
     chart = alt.layer(interval, start, median).properties(width="container", height=INTERVAL_STEP)
     return json.dumps(_finish(chart, "", data))
 

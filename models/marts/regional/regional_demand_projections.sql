@@ -18,16 +18,7 @@ stocks as (
 ),
 
 groups as (
-    select distinct
-        placement_group,
-        placement_group_label,
-        group_order
-    from {{ ref('placement_cost_groups') }}
-    union all
-    select
-        'all' as placement_group,
-        'All placements' as placement_group_label,
-        0 as group_order
+    {{ placement_groups_and_all() }}
 ),
 
 controlled as (
