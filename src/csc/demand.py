@@ -3,8 +3,8 @@
 The model (docs/demand.md) follows every child looked after month by month. A child is in
 one of the placement groups (seeds/placement_cost_groups.csv) at each month end, or out of
 care. From one month end to the next a child in care leaves care with a probability that
-depends on their age band, placement group and how long they have been in care (under 6
-months, 6 months to 2 years, or longer), or else stays in their group or moves to another
+depends on their age band, placement group and how long they have been in care (in bands
+from under 6 months to 6 years or more), or else stays in their group or moves to another
 with probabilities that depend on their age band and group; every child ages a month, and
 a child reaching 18 leaves care. Children enter care each month in numbers drawn from
 a Poisson distribution for each age band, at ages and into groups in the shares seen.
@@ -19,8 +19,8 @@ uncertainty of the estimates as well as the chance of which children enter, move
 leave.
 
 The arrays are numpy's; the shapes are named in the docstrings: S simulations, T months,
-A ages in months (0 to 215), B age bands, G placement groups, M months in care (0 to 23,
-and 24 for two years or more), K bands of time in care.
+A ages in months (0 to 215), B age bands, G placement groups, M months in care (0 to 71,
+and 72 for six years or more), K bands of time in care.
 """
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ BAND_OF_AGE = np.array(
      for a in range(AGES)]
 )  # fmt: skip
 # Months in the current period of care at a month end (0 at the first month end in care),
-# counted to 24, which stands for two years or more; exits depend on its band.
-STAYS = 25
-STAY_BANDS = (("under 6 months", 0, 6), ("6 months to 2 years", 6, 24))
-STAY_BANDS += (("2 years or more", 24, STAYS),)
+# counted to 72, which stands for six years or more; exits depend on its band. Children
+# leave care ever less often the longer they have been in it, so the bands widen.
+STAYS = 73
+STAY_BANDS = (("under 6 months", 0, 6), ("6 to 12 months", 6, 12), ("1 to 2 years", 12, 24))
+STAY_BANDS += (("2 to 3 years", 24, 36), ("3 to 4 years", 36, 48), ("4 to 6 years", 48, 72))
+STAY_BANDS += (("6 years or more", 72, STAYS),)
 BAND_OF_STAY = np.array(
     [next(k for k, (_, low, high) in enumerate(STAY_BANDS) if low <= m < high)
      for m in range(STAYS)]
@@ -192,13 +194,20 @@ class Rates:
         of every age (a prior worth POOLED months of one child), so a cell seen rarely or
         never, such as babies in supported accommodation, borrows its rate rather than
         taking a prior's arbitrary one; every age's chance of leaving after a time in care
-        is pulled in turn towards the group's at any time in care."""
+        is pulled in turn towards that after the time in care before it (the first towards
+        the group's at any time in care)."""
         n_groups = len(GROUPS)
         # Every age band together: the centre each band's rates are pulled towards.
         group_exits, group_risk = counts.exits.sum(axis=(0, 2)), counts.at_risk.sum(axis=(0, 2))
         leave_group = (group_exits + PRIOR) / (group_risk + 2 * PRIOR)  # G
         all_exits, all_risk = counts.exits.sum(axis=0), counts.at_risk.sum(axis=0)  # G x K
-        leave_all = (all_exits + POOLED * leave_group[:, None]) / (all_risk + POOLED)
+        # Each band of time in care leans on the band before it (the first on the group's
+        # rate at any time): a band no child reached keeps the last rate seen.
+        leave_all = np.zeros(all_exits.shape)
+        centre = leave_group
+        for k in range(len(STAY_BANDS)):
+            leave_all[:, k] = (all_exits[:, k] + POOLED * centre) / (all_risk[:, k] + POOLED)
+            centre = leave_all[:, k]
         stays = counts.at_risk - counts.exits
         move_all = counts.moves.sum(axis=0) + PRIOR * np.eye(n_groups)  # G x G
         move_all /= move_all.sum(axis=1, keepdims=True)
@@ -288,50 +297,94 @@ def _older(moved: np.ndarray) -> np.ndarray:
     return aged
 
 
-def _step(rng: np.random.Generator | None, stock: np.ndarray, rates: Rates) -> np.ndarray:
-    """One month on: S x A x G x M children in care to S x A x G x M, under rates with the
-    runs first (or one set for every run); the expected numbers without `rng`, a draw of
-    what happens with it. Entrants arrive at their age, with no time in care."""
-    per_run = rates.exit.ndim == 4
-    first = (slice(None),) if per_run else (None,)
+def _step(stock: np.ndarray, rates: Rates) -> np.ndarray:
+    """One month on, in expectation: S x A x G x M children in care to S x A x G x M,
+    under rates with the runs first (or one set for every run). Entrants arrive at their
+    age, with no time in care."""
+    first = (slice(None),) if rates.exit.ndim == 4 else (None,)
     entries, into = rates.entries[first], rates.entry_group[first]  # S x B, S x B x G
-    if rng is None:
-        leave = rates.exit[first][:, BAND_OF_AGE][..., BAND_OF_STAY]  # S x A x G x M
-        move = rates.move[first][:, BAND_OF_AGE]  # S x A x G x G
-        staying = stock * (1 - leave)
-        after = _older(np.einsum("sagm,sagh->sahm", staying, move))
-        arriving = entries[:, BAND_OF_AGE] * rates.entry_age  # S x A
-        after[..., 0] += arriving[..., None] * into[:, BAND_OF_AGE]
-        return after
-    # Only the cells that hold children are drawn (most hold none).
-    run, age, group, stay = np.nonzero(stock)
-    band = BAND_OF_AGE[age]
-    where = (run, band) if per_run else (band,)
-    leave = rates.exit[(*where, group, BAND_OF_STAY[stay])]
-    staying = rng.binomial(stock[run, age, group, stay].astype(np.int64), 1 - leave)
-    moved = rng.multinomial(staying, rates.move[(*where, group)])  # cells x G
-    after = np.zeros(stock.shape)
-    older = age + 1 < AGES  # the oldest reach 18 and leave care
-    n_groups = len(GROUPS)
-    np.add.at(
-        after,
-        (
-            np.repeat(run[older], n_groups),
-            np.repeat(age[older] + 1, n_groups),
-            np.tile(np.arange(n_groups), older.sum()),
-            np.repeat(np.minimum(stay[older] + 1, STAYS - 1), n_groups),
-        ),
-        moved[older].ravel(),
-    )
-    arrivals = rng.poisson(np.broadcast_to(entries, (stock.shape[0], len(AGE_BANDS))))
-    new = after[..., 0]  # S x A x G: no time in care yet
-    for band in range(len(AGE_BANDS)):
-        ages = np.flatnonzero(band == BAND_OF_AGE)
-        shares = rates.entry_age[ages]
-        at_age = rng.multinomial(arrivals[:, band], shares / shares.sum())  # S x ages
-        groups = np.broadcast_to(into[:, band, None, :], (*at_age.shape, n_groups))
-        new[:, ages, :] += rng.multinomial(at_age, groups)
+    leave = rates.exit[first][:, BAND_OF_AGE][..., BAND_OF_STAY]  # S x A x G x M
+    move = rates.move[first][:, BAND_OF_AGE]  # S x A x G x G
+    staying = stock * (1 - leave)
+    after = _older(np.einsum("sagm,sagh->sahm", staying, move))
+    arriving = entries[:, BAND_OF_AGE] * rates.entry_age  # S x A
+    after[..., 0] += arriving[..., None] * into[:, BAND_OF_AGE]
     return after
+
+
+_CELL_FIELDS = ("run", "age", "group", "stay", "children")
+
+
+@dataclass
+class _Cells:
+    """Children in care in every run, as the cells that hold any: run, age in months,
+    group, months in care and how many children (one array each, one entry a cell)."""
+
+    run: np.ndarray
+    age: np.ndarray
+    group: np.ndarray
+    stay: np.ndarray
+    children: np.ndarray
+
+    @classmethod
+    def of(cls, stock: np.ndarray, runs: int) -> _Cells:
+        """The same A x G x M stock in each of `runs` runs."""
+        age, group, stay = np.nonzero(stock)
+        cells = len(age)
+        return cls(
+            np.repeat(np.arange(runs), cells),
+            np.tile(age, runs),
+            np.tile(group, runs),
+            np.tile(stay, runs),
+            np.tile(stock[age, group, stay].astype(np.int64), runs),
+        )
+
+    def merged(self) -> _Cells:
+        """Cells of one run, age, group and time in care added together."""
+        key = ((self.run * AGES + self.age) * len(GROUPS) + self.group) * STAYS + self.stay
+        unique, where = np.unique(key, return_inverse=True)
+        children = np.bincount(where, weights=self.children).astype(np.int64)
+        rest, stay = np.divmod(unique, STAYS)
+        rest, group = np.divmod(rest, len(GROUPS))
+        run, age = np.divmod(rest, AGES)
+        return _Cells(run, age, group, stay, children)
+
+
+def _draw(rng: np.random.Generator, cells: _Cells, rates: Rates) -> _Cells:
+    """One month on, drawn: who leaves, who moves, a month older and longer in care (the
+    oldest reach 18 and leave), and who arrives, in each run under its own rates (S first).
+    Only the cells holding children are drawn: most of the age, group and time in care
+    combinations hold none."""
+    band = BAND_OF_AGE[cells.age]
+    leave = rates.exit[cells.run, band, cells.group, BAND_OF_STAY[cells.stay]]
+    staying = rng.binomial(cells.children, 1 - leave)
+    moved = rng.multinomial(staying, rates.move[cells.run, band, cells.group])  # cells x G
+    n_groups = len(GROUPS)
+    older = cells.age + 1 < AGES
+    parts = [
+        _Cells(
+            np.repeat(cells.run[older], n_groups),
+            np.repeat(cells.age[older] + 1, n_groups),
+            np.tile(np.arange(n_groups), int(older.sum())),
+            np.repeat(np.minimum(cells.stay[older] + 1, STAYS - 1), n_groups),
+            moved[older].ravel(),
+        )
+    ]
+    arrivals = rng.poisson(rates.entries)  # S x B
+    for band_index in range(len(AGE_BANDS)):
+        ages = np.flatnonzero(band_index == BAND_OF_AGE)
+        shares = rates.entry_age[ages]
+        at_age = rng.multinomial(arrivals[:, band_index], shares / shares.sum())  # S x ages
+        into = np.broadcast_to(rates.entry_group[:, band_index, None, :], (*at_age.shape, n_groups))
+        arrived = rng.multinomial(at_age, into)  # S x ages x G
+        run, age, group = np.nonzero(arrived)
+        parts.append(
+            _Cells(run, ages[age], group, np.zeros(len(run), int), arrived[run, age, group])
+        )
+    joined = _Cells(*(np.concatenate([getattr(p, f) for p in parts]) for f in _CELL_FIELDS))
+    joined = joined.merged()
+    keep = joined.children > 0
+    return _Cells(*(getattr(joined, f)[keep] for f in _CELL_FIELDS))
 
 
 def simulate(
@@ -349,10 +402,10 @@ def simulate(
     rates = (scenario or Scenario()).apply(Rates.estimate(counts, rng, runs))
     out = np.zeros((runs, months + 1, *stock.shape[:2]))
     out[:, 0] = stock.sum(axis=-1)
-    current = np.broadcast_to(stock, (runs, *stock.shape))
+    cells = _Cells.of(stock, runs)
     for month in range(1, months + 1):
-        current = _step(rng, current, rates)
-        out[:, month] = current.sum(axis=-1)
+        cells = _draw(rng, cells, rates)
+        np.add.at(out[:, month], (cells.run, cells.age, cells.group), cells.children)
     return out
 
 
@@ -366,7 +419,7 @@ def expected(
     out[0] = stock.sum(axis=-1)
     current = stock[None].astype(float)
     for month in range(1, months + 1):
-        current = _step(None, current, rates)
+        current = _step(current, rates)
         out[month] = current[0].sum(axis=-1)
     return out
 
