@@ -382,24 +382,43 @@ def parse(path: Path) -> CinCensus:
     return CinCensus(header, tables, children)
 
 
+_LOCAL: dict[str, str] = {}  # tag -> name without namespace, for the serialiser
+
+
+def _local_cached(tag: str) -> str:
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL[tag] = local(tag)
+    return name
+
+
+def _escaped(text: str) -> str:
+    """Text for XML: most census values need no escaping, and are not scanned thrice."""
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
+
+
 def _serialise(element: ET.Element, out: list[str]) -> None:
     """Element to text, names without their namespace (the root declares it once).
 
     Whitespace between elements is dropped; the census has no mixed content.
     """
-    name = local(element.tag)
-    attributes = "".join(f" {local(k)}={quoteattr(v)}" for k, v in element.attrib.items())
-    text = element.text.strip() if element.text else ""
+    name = _local_cached(element.tag)
+    attrib = element.attrib
+    attributes = (
+        "".join(f" {_local_cached(k)}={quoteattr(v)}" for k, v in attrib.items()) if attrib else ""
+    )
+    text = element.text
+    text = _escaped(text.strip()) if text else ""
     if len(element) == 0:
-        out.append(f"<{name}{attributes}>{escape(text)}</{name}>")
+        out.append(f"<{name}{attributes}>{text}</{name}>")
     else:
-        out.append(f"<{name}{attributes}>{escape(text)}")
+        out.append(f"<{name}{attributes}>{text}")
         for child in element:
             _serialise(child, out)
         out.append(f"</{name}>")
-    tail = element.tail.strip() if element.tail else ""
-    if tail:
-        out.append(escape(tail))
+    tail = element.tail
+    if tail and (tail := tail.strip()):
+        out.append(_escaped(tail))
 
 
 def rewrite(path: Path, dest: Path, change_child: Callable[[ET.Element], None]) -> int:
