@@ -263,23 +263,27 @@ def pseudonymise_many(
     """
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    def advanced(results):  # noqa: ANN001, ANN202 - results as they come
-        for result in results:
-            if progress is not None:
-                progress.advance()
-            yield result
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers < 2:
-        return list(advanced(_one(job) for job in jobs))
-    # Biggest first, so no large file is left for the end.
+        results = []
+        for job in jobs:
+            results.append(_one(job))
+            if progress is not None:
+                progress.advance()
+        return results
+    # Biggest first, so no large file is left for the end; progress counts each file as it
+    # finishes, not in the order the files were given.
     order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
     context = multiprocessing.get_context("spawn")
+    done: dict[int, Result] = {}
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = pool.map(_one, [jobs[i] for i in order], chunksize=4)
-        done = dict(zip(order, advanced(results), strict=True))
+        futures = {pool.submit(_one, jobs[i]): i for i in order}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress.advance()
     return [done[i] for i in range(len(jobs))]
 
 
