@@ -287,28 +287,18 @@ def stock_at(states: Panel, column: int = -1) -> np.ndarray:
     return stock
 
 
-def _older(moved: np.ndarray) -> np.ndarray:
-    """... x A x G x M children after a month's moves to where they are a month on: a month
-    older (those reaching 18 leave care) and a month longer in care (two years or more
-    stays so)."""
-    aged = np.zeros(moved.shape)
-    aged[..., 1:, :, 1:] = moved[..., :-1, :, :-1]
-    aged[..., 1:, :, -1] += moved[..., :-1, :, -1]
-    return aged
-
-
 def _step(stock: np.ndarray, rates: Rates) -> np.ndarray:
-    """One month on, in expectation: S x A x G x M children in care to S x A x G x M,
-    under rates with the runs first (or one set for every run). Entrants arrive at their
-    age, with no time in care."""
-    first = (slice(None),) if rates.exit.ndim == 4 else (None,)
-    entries, into = rates.entries[first], rates.entry_group[first]  # S x B, S x B x G
-    leave = rates.exit[first][:, BAND_OF_AGE][..., BAND_OF_STAY]  # S x A x G x M
-    move = rates.move[first][:, BAND_OF_AGE]  # S x A x G x G
-    staying = stock * (1 - leave)
-    after = _older(np.einsum("sagm,sagh->sahm", staying, move))
-    arriving = entries[:, BAND_OF_AGE] * rates.entry_age  # S x A
-    after[..., 0] += arriving[..., None] * into[:, BAND_OF_AGE]
+    """One month on, in expectation under one set of rates: A x G x M children in care to
+    A x G x M. Those who stay move, then are a month older (those reaching 18 leave care)
+    and a month longer in care (six years or more stays so); entrants arrive at their age,
+    with no time in care."""
+    leave = rates.exit[BAND_OF_AGE][..., BAND_OF_STAY]  # A x G x M
+    moved = np.einsum("agm,agh->ahm", stock * (1 - leave), rates.move[BAND_OF_AGE])
+    after = np.zeros(moved.shape)
+    after[1:, :, 1:] = moved[:-1, :, :-1]
+    after[1:, :, -1] += moved[:-1, :, -1]
+    arriving = rates.entries[BAND_OF_AGE] * rates.entry_age  # A
+    after[..., 0] += arriving[:, None] * rates.entry_group[BAND_OF_AGE]
     return after
 
 
@@ -417,10 +407,10 @@ def expected(
     rates = (scenario or Scenario()).apply(rates)
     out = np.zeros((months + 1, *stock.shape[:2]))
     out[0] = stock.sum(axis=-1)
-    current = stock[None].astype(float)
+    current = stock.astype(float)
     for month in range(1, months + 1):
         current = _step(current, rates)
-        out[month] = current[0].sum(axis=-1)
+        out[month] = current.sum(axis=-1)
     return out
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc import demand, warehouse
+from csc import demand, reference, warehouse
 
 REGION = "E12000008"  # South East: the region's code in the marts
 ALL = "all"
@@ -115,7 +115,7 @@ def unit_costs(con, year_ending: int) -> dict[str, np.ndarray]:  # noqa: ANN001 
         "select la_code, placement_group, average_weekly_cost "
         "from marts.rpt_placement_unit_costs where placement_provider_code = 'all' "
         "and collection_year = ? and average_weekly_cost is not null",
-        [f"{year_ending - 1}-{str(year_ending)[2:]}"],
+        [reference.collection_year_label(year_ending)],
     ).fetchall()
     costs: dict[str, dict[str, float]] = {}
     for la_code, group, cost in rows:
@@ -303,7 +303,6 @@ def inputs_digest(con, options: Options) -> str:  # noqa: ANN001 - DuckDB
     Equal digests give equal projections, so `csc run` projects again only when it
     changes: an in-year drop adds months after the origin and changes nothing here."""
     origin = origin_of(con)
-    year = f"{origin.year - 1}-{str(origin.year)[2:]}"
     [history] = con.execute(
         "select count(*), sum(hash(la_code, child_key, episode_start_date, "
         "case when episode_end_date <= ? then episode_end_date end, placement_group, "
@@ -311,13 +310,11 @@ def inputs_digest(con, options: Options) -> str:  # noqa: ANN001 - DuckDB
         "where episode_start_date <= ?",
         [origin, origin],
     ).fetchall()
-    [costs] = con.execute(
-        # to the penny: a sum over threads may differ in its last bits from build to build
-        "select count(*), sum(hash(la_code, placement_group, round(average_weekly_cost, 2))) "
-        "from marts.rpt_placement_unit_costs where placement_provider_code = 'all' "
-        "and collection_year = ?",
-        [year],
-    ).fetchall()
+    # The costs the projection prices with, to the penny: a sum over threads may differ in
+    # its last bits from build to build.
+    costs = sorted(
+        (la, tuple(np.round(weekly, 2))) for la, weekly in unit_costs(con, origin.year).items()
+    )
     digest = hashlib.sha256()
     for part in (origin, history, costs, options_text(options)):
         digest.update(repr(part).encode())
