@@ -1,10 +1,10 @@
 """CIN census and Annex A drops on their way in: parsed rows into batch tables, checks, raw.
 
 Both are read in Python (a locked-down XML parser, a workbook reader) rather than by DuckDB's
-CSV reader, then follow the SSDA903's path: every new file of a kind lands in one temp batch
-table per raw table (`batch_cin_<table>`, `batch_annex_a_<table>`) with the file as a column,
-Great Expectations checks each table for all files at once, and only files that pass are
-copied into the raw tables.
+CSV reader, then follow the SSDA903's path: every new file of a kind lands in one batch
+table per raw table (`batch_cin_<table>`, `batch_annex_a_<table>`, in the load's scratch
+database: `warehouse.scratch`) with the file as a column, Great Expectations checks each
+table for all files at once, and only files that pass are copied into the raw tables.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class Buffer:
             columns += [f"{n} {t}" for n, t in zip(LINEAGE, LINEAGE_TYPES, strict=True)]
             columns += [f"{n} {t}" for n, t in family.extra(table)]  # nosec B610 # not Django: a Family method
             con.execute(
-                f"create or replace temp table {family.batch(table)} ({', '.join(columns)})"
+                f"create or replace table {warehouse.SCRATCH}.{family.batch(table)} "
+                f"({', '.join(columns)})"
             )
 
     def add(self, table: str, rows: list[tuple], lineage: tuple, extra: tuple = ()) -> None:

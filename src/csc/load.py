@@ -443,7 +443,8 @@ def recognise(drop: DropFile, work: Path) -> None:
 
 
 def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> set[str]:
-    """Read every readable file into one temp table per kind: `batch_<kind>`."""
+    """Read every readable file into one table per kind: `batch_<kind>`, in the load's
+    scratch database."""
     groups: dict[tuple[str, tuple[str, ...]], list[DropFile]] = defaultdict(list)
     for drop in readable:
         assert drop.recognition is not None and drop.kind is not None  # nosec B101 # narrows a type; holds by construction
@@ -508,7 +509,7 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
         if kind in kinds:
             con.execute(f"insert into {target} {query}")
         else:
-            con.execute(f"create or replace temp table {target} as {query}")
+            con.execute(f"create or replace table {warehouse.SCRATCH}.{target} as {query}")
             kinds.add(kind)
         con.execute(f"drop table {group}")
     for rel, rows in con.sql(
@@ -522,7 +523,7 @@ def read_batches(con: duckdb.DuckDBPyConnection, readable: list[DropFile]) -> se
 def _read_group(
     con: duckdb.DuckDBPyConnection, number: int, names: list[str], files: list[DropFile]
 ) -> None:
-    """Read files of one header into temp table `group_<number>`, rejected lines aside.
+    """Read files of one header into scratch table `group_<number>`, rejected lines aside.
 
     Paths go to the reader as a bound parameter, never into the SQL text; they are the
     loader's own copies under safe names.
@@ -530,7 +531,7 @@ def _read_group(
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     con.execute(
         f"""
-        create or replace temp table group_{number} as
+        create or replace table {warehouse.SCRATCH}.group_{number} as
         select * from read_csv(?, header = true, auto_detect = false,
             delim = ',', quote = '"', escape = '"', columns = {columns},
             max_line_size = {MAX_LINE_BYTES * 4},
@@ -646,7 +647,8 @@ def _load(
     shutil.rmtree(home.work, ignore_errors=True)
     work = home.work / load_id
     try:
-        return _load_in(home, con, progress, data_docs, load_id, started, work)
+        with warehouse.scratch(con, work):
+            return _load_in(home, con, progress, data_docs, load_id, started, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -660,7 +662,8 @@ def _load_in(
     started: dt.datetime,
     work: Path,
 ) -> LoadReport:
-    """Read and check every new file with temp tables only, then write in one transaction.
+    """Read and check every new file in working tables only (temp tables and the load's
+    scratch database), then write in one transaction.
 
     Nothing before the transaction changes the warehouse, so a file the reader chokes on
     costs that file alone, and a crash at any point leaves no trace.
@@ -976,7 +979,7 @@ def _validate_nested(
         # for every chunk it grew with the square of the volume.
         if prepared != (family.name, table):
             con.execute(
-                "create or replace temp table prepared_chunk_source as "
+                f"create or replace table {warehouse.SCRATCH}.prepared_chunk_source as "
                 f"{family.prepare_sql(table, f'batch_{family.name}')}"  # nosec B608 # our own table and column names
             )
             prepared = (family.name, table)

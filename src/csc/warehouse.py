@@ -393,6 +393,29 @@ def spill_beyond(con: duckdb.DuckDBPyConnection, home: Home, limit: str) -> None
     con.execute("set temp_directory = ?", [str(home.build / "duckdb_spill")])
 
 
+# The load's working tables (every new file's rows, before they are checked) live in a
+# database file of their own under the load's working folder, not in temp tables: DuckDB
+# stores a file's tables compressed, while temp tables beyond the memory limit spill to
+# disk as they are in memory. At ten times the region the spilled batches outgrew the disk.
+SCRATCH = "scratch"
+
+
+@contextlib.contextmanager
+def scratch(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[None]:
+    """Attach `folder`/scratch.duckdb as SCRATCH for the block; tables made there
+    (`create table scratch.<name>`) are then found by their bare name, as temp tables are.
+    The file goes with the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ((main,),) = con.sql("select current_database()").fetchall()
+    con.execute(f"attach ? as {SCRATCH}", [str(folder / "scratch.duckdb")])
+    try:
+        con.execute("set search_path = ?", [f"{main}.main,{SCRATCH}.main"])
+        yield
+    finally:
+        con.execute("reset search_path")
+        con.execute(f"detach {SCRATCH}")
+
+
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     home.build.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(home.warehouse))

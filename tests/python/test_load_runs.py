@@ -100,6 +100,38 @@ def test_a_crash_part_way_leaves_no_trace(region, monkeypatch):
     assert region.query("select count(*) from raw.ssda903_episodes") == [(8,)]
 
 
+def test_the_new_files_rows_wait_in_a_scratch_database_that_goes_with_the_load(region, monkeypatch):
+    """Rows waiting to be checked are kept in a database file under the load's working
+    folder (stored compressed), not in temp tables that spill to disk uncompressed; the
+    file is gone once the load is, and nothing of it reaches the warehouse."""
+    battery(region)
+    seen: dict[str, object] = {}
+    supersede = loader.supersede
+
+    def looking(con, now):  # noqa: ANN001, ANN202
+        seen["tables"] = con.sql(
+            "select database_name, table_name from duckdb_tables() "
+            "where table_name like 'batch\\_%' escape '\\' order by all"
+        ).fetchall()
+        seen["files"] = sorted(p.name for p in region.home.work.rglob("*.duckdb"))
+        return supersede(con, now)
+
+    monkeypatch.setattr(loader, "supersede", looking)
+    region.load()
+    where = {table: database for database, table in seen["tables"]}
+    assert len(where) == len(seen["tables"])  # no name in two places
+    for table in ("batch_episodes", "batch_header", "batch_cin_children", "batch_annex_a_contacts"):
+        assert where.get(table) == "scratch", seen["tables"]
+    # Only the lists of files and Header rows the checks consult stay temp tables.
+    assert {t for t, d in where.items() if d != "scratch"} <= {"batch_files", "batch_header_rows"}
+    assert seen["files"] == ["scratch.duckdb"]
+    assert not region.home.work.exists() or not any(region.home.work.rglob("*"))
+    assert region.query("select count(*) from duckdb_tables() where table_name like 'batch%'") == [
+        (0,)
+    ]
+    assert region.query("select count(*) from raw.ssda903_episodes") == [(8,)]
+
+
 def test_a_later_reference_date_supersedes_an_in_year_extract(region):
     region.drop("Episodes.csv", episodes_text(), reference_date="2024-01-31")
     region.load()
