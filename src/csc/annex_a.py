@@ -105,6 +105,8 @@ def list_number(sheet_name: str) -> int | None:
 
 def cell_text(value: object) -> str | None:
     """A cell as the text the warehouse keeps: dates ISO, whole numbers without `.0`."""
+    if type(value) is str:  # most cells: tested first, a workbook holds millions
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -119,8 +121,19 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
+def _filled(value: object) -> bool:
+    """Whether a cell holds anything (`cell_text` is not None), without building its text."""
+    if value is None:
+        return False
+    if type(value) is str:
+        return bool(value.strip())
+    return cell_text(value) is not None
+
+
 def date_text(value: object) -> str | None:
     """A date cell, or text written dd/mm/yyyy, as ISO; any other text is kept for the checks."""
+    if isinstance(value, dt.date):  # a date cell needs no pattern
+        return cell_text(value)
     text = cell_text(value)
     if text is None:
         return None
@@ -156,10 +169,11 @@ class Sheet:
 
     def data(self) -> list[tuple[int, list[object]]]:
         """(sheet row number as Excel shows it, cells) for every non-empty row under the header."""
+        first = self.header_row + 1
         return [
-            (index + 1, row)
-            for index, row in enumerate(self.rows)
-            if index > self.header_row and any(cell_text(v) for v in row)
+            (number, row)
+            for number, row in enumerate(self.rows[first:], first + 1)
+            if any(map(_filled, row))
         ]
 
 
@@ -327,14 +341,17 @@ def is_annex_a(book: Workbook) -> bool:
 def table_rows(sheet: Sheet) -> list[tuple]:
     """A loaded list's rows in the raw table's column order, then the sheet row number."""
     assert sheet.table is not None  # nosec B101 # narrows a type; holds by construction
-    columns = ANNEX_A_TABLES[sheet.table]
+    takes = [
+        (sheet.columns.get(column), date_text if column in DATE_COLUMNS else cell_text)
+        for column in ANNEX_A_TABLES[sheet.table]
+    ]
     out = []
     for row_number, row in sheet.data():
-        values = []
-        for column in columns:
-            position = sheet.columns.get(column)
-            value = row[position] if position is not None and position < len(row) else None
-            values.append(date_text(value) if column in DATE_COLUMNS else cell_text(value))
+        width = len(row)
+        values = [
+            convert(row[position]) if position is not None and position < width else None
+            for position, convert in takes
+        ]
         out.append((*values, row_number))
     return out
 

@@ -183,9 +183,6 @@ def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
     Parquet where they are parsed, they go into DuckDB without ever being held by the
     loading process.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     try:
         census = cin.parse(path)
     except cin.RejectedXml as exc:
@@ -196,39 +193,93 @@ def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
         )
     files = {}
     for table, rows in census.tables.items():
-        raw_columns = CIN.tables[table]
-        values = list(zip(*rows, strict=True)) if rows else [() for _ in raw_columns]
-        arrays = {
-            name: pa.array(column, type=pa.int64() if raw.startswith("_") else pa.string())
-            for raw, name, column in zip(raw_columns, CIN.columns(table), values, strict=True)
-        }
-        arrays["_row"] = pa.array(range(1, len(rows) + 1), type=pa.int64())
         files[table] = out.with_name(f"{out.name}_{table}.parquet")
-        pq.write_table(pa.table(arrays), files[table])
+        _write_parquet(files[table], CIN, table, [(*row, n) for n, row in enumerate(rows, 1)])
     return ParsedCensus(
         census.header, {t: len(r) for t, r in census.tables.items()}, census.children, files
     )
 
 
-def _read_workbook(path: Path) -> annex_a.Workbook | annex_a.RejectedWorkbook:
+def _write_parquet(path: Path, family: Family, table: str, rows: list[tuple]) -> None:
+    """A table's rows (its raw columns, then the row's number in the file) as Parquet, under
+    the names its batch table gives them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw_columns = family.tables[table]
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(raw_columns) + 1)]
+    arrays = {
+        name: pa.array(column, type=pa.int64() if raw.startswith("_") else pa.string())
+        for raw, name, column in zip(raw_columns, family.columns(table), values, strict=False)
+    }
+    arrays["_row"] = pa.array(values[-1], type=pa.int64())
+    pq.write_table(pa.table(arrays), path)
+
+
+@dataclass(frozen=True)
+class ReadWorkbook:
+    """A workbook read where it was found: its lists as found, each loadable list's rows
+    (every column of its raw table, as the warehouse keeps it) moved into a Parquet file.
+
+    Turning millions of cells into the raw tables' text is Python-bound: done here, in the
+    worker that read the workbook, it runs on every core and the loading process only
+    points DuckDB at the files.
+    """
+
+    book: annex_a.Workbook
+    files: dict[int, Path]  # position of the sheet in book.sheets -> its rows
+    rows: dict[int, int]
+
+    def discard(self) -> None:
+        """Remove the rows' files: kept only until they are added, or the file is refused."""
+        for path in self.files.values():
+            path.unlink(missing_ok=True)
+
+
+def _read_workbook(path: Path, out: Path) -> ReadWorkbook | annex_a.RejectedWorkbook:
     try:
-        return annex_a.read(path)
+        book = annex_a.read(path)
     except annex_a.RejectedWorkbook as exc:
         return exc
     except (OSError, ValueError, MemoryError, RecursionError) as exc:
         return annex_a.RejectedWorkbook(
             "drop.unreadable", f"the file could not be read ({type(exc).__name__})"
         )
+    read = ReadWorkbook(book, {}, {})
+    try:
+        for position, sheet in enumerate(book.sheets):
+            if sheet.table is None or sheet.missing():
+                continue
+            rows = annex_a.table_rows(sheet)
+            read.files[position] = out.with_name(f"{out.name}_list{position}.parquet")
+            read.rows[position] = len(rows)
+            _write_parquet(read.files[position], ANNEX_A, sheet.table, rows)
+            # Its rows go on as the Parquet file; the header is all that is left to read.
+            sheet.rows = sheet.rows[: sheet.header_row + 1]
+    except BaseException:
+        read.discard()
+        raise
+    return read
 
 
-Prepared = ParsedCensus | cin.RejectedXml | annex_a.Workbook | annex_a.RejectedWorkbook
+Prepared = ParsedCensus | cin.RejectedXml | ReadWorkbook | annex_a.RejectedWorkbook
+
+
+def discard(prepared: Prepared | None) -> None:
+    """Remove the rows' files of a nested file that will not be added (a twin of another)."""
+    if isinstance(prepared, ReadWorkbook):
+        prepared.discard()
+    elif isinstance(prepared, ParsedCensus):
+        for path in prepared.files.values():
+            path.unlink(missing_ok=True)
 
 
 def _prepare(file_format: str, path: Path, out: Path) -> Prepared:
-    """One nested file made ready to add: a census parsed to Parquet, a workbook read."""
+    """One nested file made ready to add: a census parsed to Parquet, a workbook read and
+    its lists' rows written to Parquet."""
     if file_format == "xml":
         return _parse(path, out)
-    return _read_workbook(path)
+    return _read_workbook(path, out)
 
 
 def prepare_all(jobs: list[tuple[str, Path, Path]]) -> Iterator[Prepared]:
@@ -300,12 +351,21 @@ def _rows_not_tokens(sheet: annex_a.Sheet) -> list[int]:
     return bad
 
 
-def read_annex_a(drop, buffer: Buffer, book: annex_a.Workbook | annex_a.RejectedWorkbook) -> None:  # noqa: ANN001
+def read_annex_a(drop, buffer: Buffer, read: ReadWorkbook | annex_a.RejectedWorkbook) -> None:  # noqa: ANN001
     """Add Lists 1-3 of a workbook read by `prepare_all`; note the lists it leaves and
-    anything it cannot match. A workbook refused by the reader adds no rows."""
-    if isinstance(book, annex_a.RejectedWorkbook):
-        drop.fail(book.rule_id, CRITICAL, book.message)
+    anything it cannot match. A workbook refused by the reader adds no rows, and the
+    rows' files of a list not added are removed."""
+    if isinstance(read, annex_a.RejectedWorkbook):
+        drop.fail(read.rule_id, CRITICAL, read.message)
         return
+    try:
+        _add_workbook(drop, buffer, read)
+    finally:
+        read.discard()  # what the buffer took is no longer here
+
+
+def _add_workbook(drop, buffer: Buffer, read: ReadWorkbook) -> None:  # noqa: ANN001
+    book = read.book
     if not annex_a.is_annex_a(book):
         drop.fail(
             "annex_a.no_lists",
@@ -330,7 +390,7 @@ def read_annex_a(drop, buffer: Buffer, book: annex_a.Workbook | annex_a.Rejected
     for number, table in annex_a.LOADED_LISTS.items():
         if table not in found:
             drop.fail("annex_a.list_missing", WARNING, f"List {number} ({table}) is missing")
-    for sheet in book.sheets:
+    for position, sheet in enumerate(book.sheets):
         if sheet.table is None:
             rows = len(sheet.data())
             drop.fail(
@@ -361,22 +421,18 @@ def read_annex_a(drop, buffer: Buffer, book: annex_a.Workbook | annex_a.Rejected
                 WARNING,
                 f"List {sheet.number}: {len(sheet.unknown)} column(s) not in Annex A were ignored",
             )
-        rows = annex_a.table_rows(sheet)
         # The sheet's row number, as the council sees it, is the row's number in the file.
-        drop.table_rows[sheet.table] = len(rows)
-        drop.rows += len(rows)
-        store = buffer.rows[sheet.table]
-        for row in rows:
-            store.append((*row, *lineage(drop)))
-        buffer.held += len(rows)
+        rows = read.rows[position]
+        drop.table_rows[sheet.table] = rows
+        drop.rows += rows
+        if rows:
+            buffer.add_parquet(sheet.table, read.files.pop(position), lineage(drop))
     for number, _name in enumerate(book.unrecognised, 1):
         drop.fail(
             "annex_a.sheet_not_loaded",
             INFO,
             f"a sheet that is no Annex A list was ignored ({number} of {len(book.unrecognised)})",
         )
-    if buffer.held >= buffer.limit:
-        buffer.flush()
 
 
 def write(con: duckdb.DuckDBPyConnection, family: Family, load_id: str) -> None:

@@ -853,6 +853,7 @@ def _read_all(
         first = firsts.setdefault((drop.la_code, drop.collection_year, drop.sha256), drop)
         if first is not drop:
             twins.append((drop, first))
+            batches.discard(ready)
             continue
         try:
             if drop.file_format == "xml" and ready is not None:

@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -178,6 +179,20 @@ def test_a_list_without_a_needed_column_quarantines_the_workbook(tmp_path):
     assert region.query("select count(*) from raw.annex_a_referrals") == [(0,)]
 
 
+def test_a_refused_workbook_leaves_none_of_its_rows_behind(tmp_path):
+    from csc import batches, load
+
+    path = workbook(tmp_path / "twice.xlsx", {**LISTS, "List 1 again": LISTS["List 1"]})
+    work = tmp_path / "work"
+    work.mkdir()
+    read = batches._read_workbook(path, work / "twice")
+    assert len(read.files) == 4  # every loadable list was read where the workbook was
+    drop = load.DropFile(path, "twice.xlsx", "0" * 64, path.stat().st_size, 0.0)
+    batches.read_annex_a(drop, None, read)
+    assert [f.rule_id for f in drop.failures] == ["annex_a.list_twice"]
+    assert list(work.iterdir()) == []
+
+
 def test_identifiable_rows_even_in_unloaded_lists_quarantine_the_workbook(tmp_path):
     region = Region(tmp_path)
     path = workbook(drop_path(region), {"List 1": LISTS["List 1"], "List 5": LISTS["List 4"]})
@@ -244,12 +259,23 @@ def test_workbooks_are_read_in_worker_processes_in_order_beside_censuses(tmp_pat
         ("xlsx", broken, tmp_path / "c"),
     ]
     results = list(batches.prepare_all(jobs))
-    assert isinstance(results[0], annex_a.Workbook)
-    assert sorted(sheet.table for sheet in results[0].sheets if sheet.table) == sorted(
+    read = results[0]
+    assert isinstance(read, batches.ReadWorkbook)
+    assert sorted(sheet.table for sheet in read.book.sheets if sheet.table) == sorted(
         annex_a.LOADED_LISTS.values()
     )
-    assert all(len(sheet.data()) == 3 for sheet in results[0].sheets)
-    assert not isinstance(results[1], annex_a.Workbook | annex_a.RejectedWorkbook)
+    # Each list's rows come back as a Parquet file in the raw table's columns, not as cells.
+    assert sorted(read.rows.values()) == [3, 3, 3]
+    for position, path in read.files.items():
+        sheet = read.book.sheets[position]
+        table = pq.read_table(path)
+        assert table.column_names == [*batches.ANNEX_A.columns(sheet.table), "_row"]
+        assert table.num_rows == 3
+        assert table.column("_row").to_pylist() == [sheet.header_row + 2 + i for i in range(3)]
+        assert sheet.data() == []
+    batches.discard(read)
+    assert not any(path.exists() for path in read.files.values())
+    assert not isinstance(results[1], batches.ReadWorkbook | annex_a.RejectedWorkbook)
     assert isinstance(results[2], annex_a.RejectedWorkbook)
     assert results[2].rule_id == "annex_a.unreadable"
 
@@ -334,3 +360,28 @@ def test_a_tiny_sheet_reaching_far_is_refused_before_it_is_read(tmp_path):
     )
     assert [rule for rule, _ in failures] == ["annex_a.sheet_too_large"]
     assert "row 1,048,576 and column 16,384" in failures[0][1]
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=" \t\n0123456789/-abAB", max_size=12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=CELLS)
+def test_a_cell_is_filled_exactly_when_it_has_text_and_a_date_cell_reads_as_iso(value):
+    assert annex_a._filled(value) == (annex_a.cell_text(value) is not None)
+    text = annex_a.date_text(value)
+    if isinstance(value, dt.date):
+        as_date = value.date() if isinstance(value, dt.datetime) else value
+        assert text == as_date.isoformat()
+    elif isinstance(value, str):
+        assert (text is None) == (not value.strip())
+        if not annex_a.UK_DATE.match(value.strip()):
+            assert text == annex_a.cell_text(value)
