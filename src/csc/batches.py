@@ -175,6 +175,11 @@ class ParsedCensus:
     children: int
     files: dict[str, Path]
 
+    def discard(self) -> None:
+        """Remove the rows' files: kept only until they are added."""
+        for path in self.files.values():
+            path.unlink(missing_ok=True)
+
 
 def _parse(path: Path, out: Path) -> ParsedCensus | cin.RejectedXml:
     """Parse one census into Parquet files (the table's columns, then its row number).
@@ -210,7 +215,7 @@ def _write_parquet(path: Path, family: Family, table: str, rows: list[tuple]) ->
     values = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(raw_columns) + 1)]
     arrays = {
         name: pa.array(column, type=pa.int64() if raw.startswith("_") else pa.string())
-        for raw, name, column in zip(raw_columns, family.columns(table), values, strict=False)
+        for raw, name, column in zip(raw_columns, family.columns(table), values[:-1], strict=True)
     }
     arrays["_row"] = pa.array(values[-1], type=pa.int64())
     pq.write_table(pa.table(arrays), path)
@@ -267,11 +272,8 @@ Prepared = ParsedCensus | cin.RejectedXml | ReadWorkbook | annex_a.RejectedWorkb
 
 def discard(prepared: Prepared | None) -> None:
     """Remove the rows' files of a nested file that will not be added (a twin of another)."""
-    if isinstance(prepared, ReadWorkbook):
+    if isinstance(prepared, ParsedCensus | ReadWorkbook):
         prepared.discard()
-    elif isinstance(prepared, ParsedCensus):
-        for path in prepared.files.values():
-            path.unlink(missing_ok=True)
 
 
 def _prepare(file_format: str, path: Path, out: Path) -> Prepared:
