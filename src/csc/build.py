@@ -13,14 +13,15 @@ publication stays.
 A build does only what changed since the last build that passed. The record also holds a
 digest of the dbt project (with the loader's rule catalogue) and, for each council, a
 digest of its files in the load manifest (each file and its status). When the project is
-as it was, only the councils whose files changed are rebuilt (macros/by_council.sql), the
-models that compare councils are rebuilt whole, the data tests check the rebuilt councils'
-rows and the whole of the tables rebuilt whole (dbt's built-in column tests evaluated
-together beside dbt rather than as hundreds of dbt nodes: csc.column_tests), and the
-seeds, the unit tests and the docs page, which depend on the project alone, are left as
-the last build made them. When
-nothing changed at all, dbt does not run. A changed project, a missing record or
-`csc build --full` builds everything.
+as it was, only the councils whose files changed are rebuilt (macros/by_council.sql), and
+only in the models their changed kinds of return reach (`stale`: an in-year SSDA903
+extract leaves the CIN census's and Annex A's models as they are); the models that compare
+councils among those are rebuilt whole; the data tests check the rebuilt councils' rows
+and the whole of the tables rebuilt whole (dbt's built-in column tests evaluated together
+beside dbt rather than as hundreds of dbt nodes: csc.column_tests); and the seeds, the
+unit tests and the docs page, which depend on the project alone, are left as the last
+build made them. When nothing changed at all, dbt does not run. A changed project, a
+missing record or `csc build --full` builds everything.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from pathlib import Path
 import click
 import duckdb
 
-from csc import column_tests, warehouse
+from csc import column_tests, layout, warehouse
 from csc.crash import crash_point
 from csc.reference import PROJECT_ROOT
 from csc.warehouse import Home
@@ -50,6 +51,10 @@ PASSED_FILE = "build_passed.json"
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 # Names the councils a build rebuilds (macros/by_council.sql).
 COUNCILS_VARIABLE = "CSC_BUILD_COUNCILS"
+# The dbt source of the tables `csc forecast` writes.
+DEMAND_SOURCE = "demand"
+MANIFEST_TABLE = "raw.load_manifest"
+RETURN_NAMES = {"placement_costs": "placement costs", "cin": "CIN census", "annex_a": "Annex A"}
 
 
 @dataclass
@@ -61,6 +66,8 @@ class BuildOutcome:
     # What it was built from: the project's digest and each council's files' digest.
     project: str = ""
     councils: dict[str, str] = field(default_factory=dict)
+    # Each council's files of each kind of return, keyed "<council> <kind>".
+    returns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,9 @@ class BuildPlan:
     full: bool
     councils: tuple[str, ...] | None = ()  # None: nothing to build
     reason: str = ""
+    # The kinds of return (the load manifest's `kind`) whose files changed for those
+    # councils; None: any may have.
+    kinds: tuple[str, ...] | None = None
 
     @property
     def nothing(self) -> bool:
@@ -109,16 +119,15 @@ def rules_digest(home: Home) -> str:
     return str(digest)
 
 
-def council_digests(home: Home) -> dict[str, str]:
-    """For each council (and `?` for files of no known council), a digest of its files in
-    the load manifest: what it dropped and what became of each file."""
+def _manifest_digests(home: Home, key: str) -> dict[str, str]:
+    """A digest of the load manifest's files (each file and what became of it) for each
+    value of `key`."""
     if not home.warehouse.exists():
         return {}
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
         rows = con.sql(
-            "select coalesce(la_code, '?'), "
-            "md5(string_agg(file_id || ':' || status, ',' order by file_id)) "
+            f"select {key}, md5(string_agg(file_id || ':' || status, ',' order by file_id)) "  # nosec B608 # the two keys below
             "from raw.load_manifest group by all"
         ).fetchall()
     except duckdb.CatalogException:
@@ -128,10 +137,27 @@ def council_digests(home: Home) -> dict[str, str]:
     return dict(rows)
 
 
+def council_digests(home: Home) -> dict[str, str]:
+    """For each council (and `?` for files of no known council), a digest of its files in
+    the load manifest: what it dropped and what became of each file."""
+    return _manifest_digests(home, "coalesce(la_code, '?')")
+
+
+def return_digests(home: Home) -> dict[str, str]:
+    """As `council_digests`, for each council's files of each kind of return, keyed
+    "<council> <kind>"."""
+    return _manifest_digests(home, "coalesce(la_code, '?') || ' ' || coalesce(kind, '?')")
+
+
 def plan(
-    previous: BuildOutcome | None, project: str, councils: dict[str, str], full: bool
+    previous: BuildOutcome | None,
+    project: str,
+    councils: dict[str, str],
+    full: bool,
+    returns: dict[str, str] | None = None,
 ) -> BuildPlan:
-    """Decide what a build must do, from the last passing build's record."""
+    """Decide what a build must do, from the last passing build's record (and, with
+    `returns`, which kinds of return changed for the councils it rebuilds)."""
     if full:
         return BuildPlan(full=True, reason="a full build was asked for")
     if previous is None or not previous.project:
@@ -145,11 +171,78 @@ def plan(
         for code in set(previous.councils) | set(councils)
         if code != "?" and previous.councils.get(code) != councils.get(code)
     )
+    kinds = None
+    if returns is not None and previous.returns:
+        # Files of no known council are refused: they reach no return's tables.
+        kinds = tuple(
+            sorted(
+                {
+                    key.partition(" ")[2]
+                    for key in set(previous.returns) | set(returns)
+                    if not key.startswith("? ") and previous.returns.get(key) != returns.get(key)
+                }
+            )
+        )
     return BuildPlan(
         full=False,
         councils=tuple(changed),
         reason=f"files changed for {len(changed)} council(s)" if changed else "load bookkeeping",
+        kinds=kinds,
     )
+
+
+def stale(manifest: dict, kinds: tuple[str, ...]) -> tuple[list[str], set[str]]:
+    """What a build by council runs when only `kinds` of return changed: (dbt's selectors,
+    the unique_ids they select).
+
+    A model is stale when it reads a stale model, a changed kind's raw table, or one of
+    the loader's bookkeeping tables (the failures, the DfE checks, the rule catalogue:
+    every load rewrites them). Reading the load manifest beside a return's raw table is
+    how a council-level model keeps that return's current submission
+    (macros/current_submission.sql): the manifest's rows of an unchanged kind are
+    unchanged, so only a model reading the manifest without any return's table is stale
+    for it. The demand tables change only with `csc forecast`, which rebuilds what reads
+    them (`dbt_demand`); seeds change only with the project. The changed sources are
+    selected too, so that dbt's tests of them run."""
+    by_kind = warehouse.return_tables()
+    returns = {table for tables in by_kind.values() for table in tables}
+    changed = {table for kind in kinds for table in by_kind.get(kind, ())}
+    sources = manifest.get("sources", {})
+    table_of = {
+        uid: f"{source['schema']}.{source['identifier'] or source['name']}"
+        for uid, source in sources.items()
+    }
+    changed_sources = {
+        uid
+        for uid, source in sources.items()
+        if source["source_name"] != DEMAND_SOURCE
+        and (table_of[uid] in changed or table_of[uid] not in returns)
+    }
+    nodes = manifest.get("nodes", {})
+    models = {uid: node for uid, node in nodes.items() if node["resource_type"] == "model"}
+    verdicts: dict[str, bool] = {}
+
+    def is_stale(uid: str) -> bool:
+        if uid not in verdicts:
+            verdicts[uid] = False  # the graph is acyclic; this only guards the recursion
+            parents = models[uid]["depends_on"]["nodes"]
+            read = {table_of[p] for p in parents if p in table_of}
+            if MANIFEST_TABLE in read and not read & returns:
+                verdicts[uid] = True
+            else:
+                verdicts[uid] = any(
+                    (p in changed_sources and table_of[p] != MANIFEST_TABLE)
+                    or (p in models and is_stale(p))
+                    for p in parents
+                )
+        return verdicts[uid]
+
+    chosen = sorted(uid for uid in models if is_stale(uid))
+    selectors = [models[uid]["name"] for uid in chosen] + [
+        f"source:{sources[uid]['source_name']}.{sources[uid]['name']}"
+        for uid in sorted(changed_sources)
+    ]
+    return selectors, set(chosen) | changed_sources
 
 
 def dbt_args(home: Home, *command: str, target: str = BUILD_TARGET) -> list[str]:
@@ -301,9 +394,11 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     previous = _read_record(home)
     project = f"{project_digest()}:{rules_digest(home)}"
     councils = council_digests(home)
-    what = plan(previous, project, councils, full)
+    returns = return_digests(home)
+    what = plan(previous, project, councils, full, returns)
+    selected = _selection(home, what)
     if say:
-        say(_describe(what))
+        say(_describe(what, selected))
     if what.nothing and previous is not None:
         record_passed(home, previous)
         return previous
@@ -313,6 +408,8 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     warehouse.connect(home).close()
     crash_point("dbt")
     folded = [] if what.full else _folded_tests(home)
+    if selected is not None:
+        folded = [test for test in folded if selected[1].intersection(test.nodes)]
     if what.full:
         code = _run_dbt(home, "build", "--full-refresh")
     else:
@@ -328,6 +425,7 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
             "--log-level-file",
             "info",
             *(column_tests.EXCLUDE if folded else []),
+            *(["--select", *selected[0]] if selected is not None else []),
             councils=what.councils,
         )
     also = _check_folded(home, folded, what.councils).failed if folded else []
@@ -340,7 +438,11 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     if what.full or not docs_page(home).exists():
         dbt_docs(home)
     outcome = BuildOutcome(
-        regional_passed=not failed, failed=failed, project=project, councils=councils
+        regional_passed=not failed,
+        failed=failed,
+        project=project,
+        councils=councils,
+        returns=returns,
     )
     record_passed(home, outcome)
     return outcome
@@ -421,15 +523,37 @@ def sync_raw(home: Home, engine: str):  # noqa: ANN201 - a csc.engines.Synced
         pg.close()
 
 
-def _describe(what: BuildPlan) -> str:
+def _selection(home: Home, what: BuildPlan) -> tuple[list[str], set[str]] | None:
+    """What a build by council selects (`stale`), from the manifest of the last build
+    (the project is as it left it); None, to run every model, when a full build, when
+    any kind may have changed, or when there is no manifest to read the graph from."""
+    if what.full or what.nothing or what.kinds is None:
+        return None
+    artifacts = _artifacts(home)
+    if artifacts is None:
+        return None
+    return stale(artifacts[1], what.kinds)
+
+
+def _returns_named(kinds: tuple[str, ...]) -> str:
+    """The returns `kinds` belong to, as a council names them."""
+    names = {RETURN_NAMES.get(k, "SSDA903" if k in layout.specs() else k) for k in kinds}
+    return " and ".join(sorted(names)) or "no"
+
+
+def _describe(what: BuildPlan, selected: tuple[list[str], set[str]] | None = None) -> str:
     if what.full:
         return f"dbt build of every model and test ({what.reason})"
     if what.nothing:
         return f"dbt build not needed ({what.reason})"
     councils = ", ".join(what.councils) or "no council"
+    reach = ""
+    if selected is not None and what.kinds is not None:
+        models = sum(1 for uid in selected[1] if uid.startswith("model."))
+        reach = f" ({models} models: those the changed {_returns_named(what.kinds)} returns reach)"
     return (
-        f"dbt build of {councils} and the models comparing councils, data tests on their "
-        f"rows ({what.reason}; the project is as the last passing build left it)"
+        f"dbt build of {councils} and the models comparing councils{reach}, data tests on "
+        f"their rows ({what.reason}; the project is as the last passing build left it)"
     )
 
 
@@ -445,6 +569,7 @@ def record_passed(home: Home, outcome: BuildOutcome) -> None:
         "failed": outcome.failed,
         "project": outcome.project,
         "councils": outcome.councils,
+        "returns": outcome.returns,
     }
     part = passed_file(home).with_suffix(".part")
     part.write_text(json.dumps(record), encoding="utf-8")
@@ -460,6 +585,7 @@ def _read_record(home: Home) -> BuildOutcome | None:
             list(record["failed"]),
             str(record.get("project", "")),
             dict(record.get("councils", {})),
+            dict(record.get("returns", {})),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -223,6 +223,15 @@ def annex_a_table(table: str) -> str:
     return f"{RAW_SCHEMA}.annex_a_{table}"
 
 
+def return_tables() -> dict[str, tuple[str, ...]]:
+    """The raw tables (`raw.<name>`) each kind of return in the load manifest loads into:
+    an SSDA903 table or the placement costs its own, the CIN census and Annex A several."""
+    tables = {kind: (raw_table(kind),) for kind in layout.specs()}
+    tables["cin"] = tuple(cin_table(table) for table in CIN_TABLES)
+    tables["annex_a"] = tuple(annex_a_table(table) for table in ANNEX_A_TABLES)
+    return tables
+
+
 def _columns_ddl(columns: tuple[str, ...]) -> str:
     return ", ".join(
         f"{c} bigint not null" if c.startswith("_") else f"{c} varchar" for c in columns

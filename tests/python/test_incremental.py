@@ -12,6 +12,7 @@ compared (csc.parity: row counts and a digest of the rows).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -132,8 +133,10 @@ def test_each_kind_of_drop_rebuilds_its_councils_to_what_a_whole_build_gives(
     home: Path, source: Path, tmp_path: Path
 ) -> None:
     """A new in-year extract for one council; then, in one run, a corrected resubmission
-    for another and a third council's first ever drop. Each council's rows are last built
-    by the step of its kind, so the comparison at the end checks every kind."""
+    for another and a third council's first ever drop; last, a correction of one SSDA903
+    table alone, which rebuilds only the models that return reaches. Each council's rows
+    are last built by the step of its kind, and the models the last step leaves as they
+    were are compared too, so the comparison at the end checks every kind."""
     in_year = max(p.name for p in (source / "drops" / IN_YEAR).iterdir())
     shutil.copytree(source / "drops" / IN_YEAR / in_year, home / "drops" / IN_YEAR / in_year)
     run(home, "load")
@@ -149,6 +152,16 @@ def test_each_kind_of_drop_rebuilds_its_councils_to_what_a_whole_build_gives(
     out = run(home, "build")
     assert f"dbt build of {RESUBMITS}, {NEWCOMER} and the models comparing councils" in out
     assert "(2 written this time)" in run(home, "publish")
+
+    resubmit(home, RESUBMITS, year)
+    run(home, "load")
+    out = run(home, "build")
+    reach = re.search(r"\((\d+) models: those the changed SSDA903 returns reach\)", out)
+    assert reach, out
+    manifest = json.loads((home / "build" / build.BUILD_TARGET / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert 0 < int(reach[1]) < len(models)
+    assert "(1 written this time)" in run(home, "publish")
     assert_home_equals_whole(home, built_whole(home, tmp_path))
 
 
@@ -223,6 +236,82 @@ def test_the_plan_names_changed_new_and_gone_councils_only() -> None:
     assert changed.councils == (IN_YEAR, RESUBMITS, NEWCOMER)
     unknown_only = build.plan(previous, "p", {IN_YEAR: "a", RESUBMITS: "b", "?": "r"}, False)
     assert unknown_only.councils == () and not unknown_only.nothing
+
+
+def test_the_plan_names_the_kinds_of_return_that_changed_for_known_councils() -> None:
+    before = {f"{IN_YEAR} episodes": "a", f"{IN_YEAR} cin": "b", "? episodes": "q"}
+    previous = build.BuildOutcome(True, [], "p", {IN_YEAR: "ab"}, before)
+    now = {**before, f"{IN_YEAR} episodes": "a2", "? cin": "r", f"{NEWCOMER} annex_a": "c"}
+    changed = build.plan(previous, "p", {IN_YEAR: "a2b", NEWCOMER: "c"}, False, now)
+    assert changed.kinds == ("annex_a", "episodes")
+    # A record from before kinds were kept: any kind may have changed.
+    old = build.BuildOutcome(True, [], "p", {IN_YEAR: "ab"})
+    assert build.plan(old, "p", {IN_YEAR: "a2b"}, False, now).kinds is None
+
+
+def _model(name: str, *parents: str) -> tuple[str, dict]:
+    return f"model.p.{name}", {
+        "resource_type": "model",
+        "name": name,
+        "depends_on": {"nodes": list(parents)},
+    }
+
+
+def _source(source: str, name: str, table: str) -> tuple[str, dict]:
+    return f"source.p.{source}.{name}", {
+        "source_name": source,
+        "name": name,
+        "schema": "raw",
+        "identifier": table,
+    }
+
+
+def test_only_models_a_changed_return_or_the_load_bookkeeping_reach_are_stale() -> None:
+    """A model reading the load manifest beside a return's raw table keeps that return's
+    current submission: stale only when that return changed. A model reading the
+    manifest alone, or the loader's bookkeeping, is always stale; what reads seeds or the
+    demand tables alone is not; staleness runs downstream."""
+    manifest_source = "source.p.ssda903.load_manifest"
+    sources = dict(
+        [
+            _source("ssda903", "load_manifest", "load_manifest"),
+            _source("ssda903", "episodes", "ssda903_episodes"),
+            _source("cin_census", "children", "cin_children"),
+            _source("loads", "load_failures", "load_failures"),
+            _source("demand", "demand_projections", "demand_projections"),
+        ]
+    )
+    nodes = dict(
+        [
+            _model("stg_episodes", "source.p.ssda903.episodes", manifest_source),
+            _model("stg_children", "source.p.cin_census.children", manifest_source, "seed.p.c"),
+            _model("stg_files", manifest_source),
+            _model("stg_failures", "source.p.loads.load_failures"),
+            _model("calendar", "seed.p.holidays"),
+            _model("projections", "source.p.demand.demand_projections", "model.p.calendar"),
+            _model("children_journeys", "model.p.stg_children", "model.p.calendar"),
+            _model("care_journeys", "model.p.stg_episodes", "model.p.children_journeys"),
+            _model("quality", "model.p.stg_failures"),
+        ]
+    )
+    nodes["test.p.unique_stg_files"] = {"resource_type": "test", "depends_on": {"nodes": []}}
+    manifest = {"sources": sources, "nodes": nodes}
+
+    def models(kinds: tuple[str, ...]) -> set[str]:
+        selectors, chosen = build.stale(manifest, kinds)
+        assert {s for s in selectors if not s.startswith("source:")} == {
+            uid.split(".")[-1] for uid in chosen if uid.startswith("model.")
+        }
+        return {s for s in selectors if not s.startswith("source:")}
+
+    always = {"stg_files", "stg_failures", "quality"}
+    assert models(("episodes",)) == always | {"stg_episodes", "care_journeys"}
+    assert models(("cin",)) == always | {"stg_children", "children_journeys", "care_journeys"}
+    assert models(()) == always
+    selectors, _ = build.stale(manifest, ("episodes",))
+    assert "source:ssda903.episodes" in selectors and "source:cin_census.children" not in selectors
+    assert "source:ssda903.load_manifest" in selectors  # so dbt runs its tests
+    assert "source:demand.demand_projections" not in selectors
 
 
 def _plant(con: duckdb.DuckDBPyConnection, test: column_tests.ColumnTest, council: str) -> bool:
