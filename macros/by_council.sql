@@ -100,3 +100,24 @@
         {{ return(relation) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Run before every build (dbt_project.yml, on-run-start). A build by council commits a
+    few hundred small changes, and DuckDB writes its file anew (a checkpoint) whenever the
+    changes not yet written pass 16 MB: in a refresh, most of the time spent committing.
+    Here the changes wait in DuckDB's write-ahead log until dbt closes the file, when they
+    are written once; a build killed part-way leaves the log, which the next opening of
+    the file applies. Full builds keep DuckDB's default, so that their log stays small. -#}
+{% macro refresh_settings() -%}
+    {{ return(adapter.dispatch('refresh_settings')()) }}
+{%- endmacro %}
+
+{% macro default__refresh_settings() -%}
+    {{ return('select 1') }}
+{%- endmacro %}
+
+{% macro duckdb__refresh_settings() -%}
+    {%- if councils_to_build() is not none -%}
+        {{ return("set checkpoint_threshold = '1GB'") }}
+    {%- endif -%}
+    {{ return('select 1') }}
+{%- endmacro %}
