@@ -119,15 +119,17 @@ def rules_digest(home: Home) -> str:
     return str(digest)
 
 
-def _manifest_digests(home: Home, key: str) -> dict[str, str]:
-    """A digest of the load manifest's files (each file and what became of it) for each
-    value of `key`."""
+def return_digests(home: Home) -> dict[str, str]:
+    """For each council (`?` for files of no known council) and kind of return, a digest of
+    its files in the load manifest (each file and what became of it), keyed
+    "<council> <kind>"."""
     if not home.warehouse.exists():
         return {}
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
         rows = con.sql(
-            f"select {key}, md5(string_agg(file_id || ':' || status, ',' order by file_id)) "  # nosec B608 # the two keys below
+            "select coalesce(la_code, '?') || ' ' || coalesce(kind, '?'), "
+            "md5(string_agg(file_id || ':' || status, ',' order by file_id)) "
             "from raw.load_manifest group by all"
         ).fetchall()
     except duckdb.CatalogException:
@@ -137,16 +139,17 @@ def _manifest_digests(home: Home, key: str) -> dict[str, str]:
     return dict(rows)
 
 
-def council_digests(home: Home) -> dict[str, str]:
-    """For each council (and `?` for files of no known council), a digest of its files in
-    the load manifest: what it dropped and what became of each file."""
-    return _manifest_digests(home, "coalesce(la_code, '?')")
-
-
-def return_digests(home: Home) -> dict[str, str]:
-    """As `council_digests`, for each council's files of each kind of return, keyed
-    "<council> <kind>"."""
-    return _manifest_digests(home, "coalesce(la_code, '?') || ' ' || coalesce(kind, '?')")
+def council_digests(returns: dict[str, str]) -> dict[str, str]:
+    """For each council, a digest of its returns' digests (`return_digests`): what it
+    dropped and what became of each file."""
+    parts: dict[str, list[str]] = {}
+    for key, digest in sorted(returns.items()):
+        council, _, kind = key.partition(" ")
+        parts.setdefault(council, []).append(f"{kind}:{digest}")
+    return {
+        council: hashlib.sha256(",".join(kinds).encode()).hexdigest()
+        for council, kinds in parts.items()
+    }
 
 
 def plan(
@@ -393,8 +396,8 @@ def dbt_build(home: Home, full: bool = False, say=None) -> BuildOutcome:  # noqa
     docs page; records a passing build for `csc publish`. `say` is told what is done."""
     previous = _read_record(home)
     project = f"{project_digest()}:{rules_digest(home)}"
-    councils = council_digests(home)
     returns = return_digests(home)
+    councils = council_digests(returns)
     what = plan(previous, project, councils, full, returns)
     selected = _selection(home, what)
     if say:
@@ -548,7 +551,7 @@ def _describe(what: BuildPlan, selected: tuple[list[str], set[str]] | None = Non
         return f"dbt build not needed ({what.reason})"
     councils = ", ".join(what.councils) or "no council"
     reach = ""
-    if selected is not None and what.kinds is not None:
+    if selected is not None:  # only ever with the kinds that changed (`_selection`)
         models = sum(1 for uid in selected[1] if uid.startswith("model."))
         reach = f" ({models} models: those the changed {_returns_named(what.kinds)} returns reach)"
     return (

@@ -246,6 +246,11 @@ def test_the_plan_names_the_kinds_of_return_that_changed_for_known_councils() ->
     now = {**before, f"{IN_YEAR} episodes": "a2", "? cin": "r", f"{NEWCOMER} annex_a": "c"}
     changed = build.plan(previous, "p", {IN_YEAR: "a2b", NEWCOMER: "c"}, False, now)
     assert changed.kinds == ("annex_a", "episodes")
+    # A council's digest follows its returns' digests, and only its own.
+    councils_before, councils_now = build.council_digests(before), build.council_digests(now)
+    assert councils_before[IN_YEAR] != councils_now[IN_YEAR]
+    assert councils_before["?"] != councils_now["?"] and NEWCOMER in councils_now
+    assert build.council_digests(dict(reversed(list(now.items())))) == councils_now
     # A record from before kinds were kept: any kind may have changed.
     old = build.BuildOutcome(True, [], "p", {IN_YEAR: "ab"})
     assert build.plan(old, "p", {IN_YEAR: "a2b"}, False, now).kinds is None
